@@ -1,0 +1,45 @@
+import type { Entity, Subsegment } from './wire.js';
+
+/** One stored top-level document of a trace, as the store returns it for BatchGetTraces. */
+export interface StoredDocument {
+  id: string;
+  /** The JSON text as received (the newest version when it was updated). */
+  document: string;
+}
+
+/**
+ * Assembles a trace's documents as X-Ray's BatchGetTraces returns them: one entry per segment,
+ * with independently sent subsegments merged into their parent's `subsegments` (sorted by
+ * start time). A subsegment whose parent never arrived stays an entry of its own, so nothing
+ * sent is hidden.
+ */
+export function assembleSegments(docs: StoredDocument[]): { Id: string; Document: string }[] {
+  const parsed = docs.map((d) => JSON.parse(d.document) as Entity & Partial<Subsegment>);
+  const entities = new Map<string, Entity>();
+  const index = (e: Entity): void => {
+    entities.set(e.id, e);
+    for (const s of e.subsegments ?? []) index(s);
+  };
+  const tops = parsed.filter((d) => d.type !== 'subsegment');
+  const independents = parsed.filter((d) => d.type === 'subsegment');
+  for (const t of tops) index(t);
+  for (const s of independents) index(s);
+  const orphans: Entity[] = [];
+  const touched = new Set<Entity>();
+  for (const s of independents) {
+    const parent = s.parent_id === undefined ? undefined : entities.get(s.parent_id);
+    if (!parent || parent === s) {
+      orphans.push(s);
+      continue;
+    }
+    const { type: _t, trace_id: _tr, parent_id: _p, ...inner } = s;
+    // Replace the entity in the index so deeper independent subsegments attach to the merged copy.
+    entities.set(s.id, inner);
+    (parent.subsegments ??= []).push(inner);
+    touched.add(parent);
+  }
+  for (const p of touched) p.subsegments!.sort((a, b) => a.start_time - b.start_time);
+  return [...tops, ...orphans]
+    .sort((a, b) => a.start_time - b.start_time)
+    .map((e) => ({ Id: e.id, Document: JSON.stringify(e) }));
+}

@@ -1,0 +1,286 @@
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
+import type { SpanRow, StoredDocument } from '@fluoro/model';
+import { traceIdEpochSeconds } from '@fluoro/model';
+import { RecentDocuments } from '../recent-documents.js';
+import type { IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import { DUCKDB_SCHEMA } from './schema.js';
+import { fromSpanRecord, SPAN_COLUMNS } from './span-record.js';
+
+export interface DuckDbStoreOptions {
+  /** Path of the database file; ':memory:' for a throwaway store. */
+  path: string;
+  /** DuckDB `memory_limit`, e.g. '1GB'. Default '1GB'. */
+  memoryLimit?: string;
+  /** DuckDB worker threads. Default: DuckDB's (one per core). */
+  threads?: number;
+}
+
+/** Longest trace the time-range queries account for: rows this far outside the range are read to find a trace's true start. */
+const MAX_TRACE_SPAN_US = 3600e6;
+
+/**
+ * The embedded store: one DuckDB file owned by one process. Writes are serialised on one
+ * connection in one transaction per batch; reads use a second connection so a slow query
+ * never holds up ingest.
+ */
+export class DuckDbStore implements Store {
+  readonly dialect = 'duckdb' as const;
+  private closed = false;
+  private writeChain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+    private readonly recent: RecentDocuments,
+  ) {}
+
+  /** Opens (and creates if needed) the store at `options.path`. */
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '1GB' };
+    if (options.threads) config['threads'] = String(options.threads);
+    const instance = await DuckDBInstance.create(options.path, config);
+    const writer = await instance.connect();
+    for (const ddl of DUCKDB_SCHEMA) await writer.run(ddl);
+    const reader = await instance.connect();
+    const recent = new RecentDocuments();
+    // Documents that may still be updated after a restart: every in-progress one, and the last
+    // few minutes' (retries). Older duplicates are resolved at read time (newest version wins).
+    const since = Date.now() * 1000 - 15 * 60e6;
+    const open = await reader.runAndReadAll(
+      'SELECT trace_id, id FROM documents WHERE in_progress OR received_us >= ?',
+      [since],
+    );
+    for (const [traceId, id] of open.getRows()) recent.add(String(traceId), String(id));
+    return new DuckDbStore(instance, writer, reader, recent);
+  }
+
+  write(batch: IngestedDocument[]): Promise<void> {
+    const run = this.writeChain.then(() => this.writeNow(batch));
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(batch: IngestedDocument[]): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    if (batch.length === 0) return;
+    const c = this.writer;
+    await c.run('BEGIN TRANSACTION');
+    try {
+      for (const d of batch) {
+        if (!this.recent.has(d.traceId, d.id)) continue;
+        const key = [traceIdEpochSeconds(d.traceId), d.traceId, d.id];
+        await c.run('DELETE FROM documents WHERE trace_epoch_s = ? AND trace_id = ? AND id = ?', key);
+        await c.run('DELETE FROM spans WHERE trace_epoch_s = ? AND trace_id = ? AND doc_id = ?', key);
+        await c.run('DELETE FROM annotations WHERE trace_epoch_s = ? AND trace_id = ? AND doc_id = ?', key);
+      }
+      const docs = await c.createAppender('documents');
+      const spans = await c.createAppender('spans');
+      const anns = await c.createAppender('annotations');
+      // A batch may hold two versions of one document: only the last is kept.
+      for (const d of lastVersions(batch)) {
+        const epoch = BigInt(traceIdEpochSeconds(d.traceId));
+        docs.appendVarchar(d.traceId);
+        docs.appendBigInt(epoch);
+        docs.appendVarchar(d.id);
+        docs.appendBoolean(d.inProgress);
+        docs.appendBigInt(BigInt(d.receivedUs));
+        docs.appendVarchar(d.document);
+        docs.endRow();
+        for (const r of d.rows) {
+          appendSpan(spans, r);
+          for (const a of r.annotations) {
+            anns.appendVarchar(r.traceId);
+            anns.appendBigInt(epoch);
+            anns.appendVarchar(r.id);
+            anns.appendVarchar(r.docId);
+            anns.appendVarchar(a.key);
+            if (typeof a.value === 'string') anns.appendVarchar(a.value);
+            else anns.appendNull();
+            if (typeof a.value === 'number') anns.appendDouble(a.value);
+            else anns.appendNull();
+            if (typeof a.value === 'boolean') anns.appendBoolean(a.value);
+            else anns.appendNull();
+            anns.endRow();
+          }
+        }
+      }
+      for (const a of [docs, spans, anns]) {
+        a.flushSync();
+        a.closeSync();
+      }
+      await c.run('COMMIT');
+      for (const d of batch) this.recent.add(d.traceId, d.id);
+    } catch (e) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async getDocuments(traceIds: string[]): Promise<Map<string, StoredDocument[]>> {
+    const out = new Map<string, StoredDocument[]>();
+    if (traceIds.length === 0) return out;
+    const { where, params } = byTraceIds(traceIds);
+    const r = await this.reader.runAndReadAll(
+      `SELECT trace_id, id, document FROM documents WHERE ${where}
+       QUALIFY row_number() OVER (PARTITION BY trace_id, id ORDER BY received_us DESC) = 1
+       ORDER BY trace_id, id`,
+      params,
+    );
+    for (const [traceId, id, document] of r.getRows()) {
+      const list = out.get(String(traceId)) ?? [];
+      list.push({ id: String(id), document: String(document) });
+      out.set(String(traceId), list);
+    }
+    return out;
+  }
+
+  async getSpans(traceIds: string[]): Promise<SpanRow[]> {
+    if (traceIds.length === 0) return [];
+    const { where, params } = byTraceIds(traceIds);
+    const spans = await this.reader.runAndReadAll(
+      `SELECT ${SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where}
+       QUALIFY row_number() OVER (PARTITION BY trace_id, id ORDER BY received_us DESC) = 1`,
+      params,
+    );
+    const anns = await this.reader.runAndReadAll(
+      `SELECT trace_id, span_id, doc_id, key, str_value, num_value, bool_value FROM annotations WHERE ${where}`,
+      params,
+    );
+    const rows = spans.getRowObjectsJS().map(fromSpanRecord);
+    const byKey = new Map(rows.map((r) => [`${r.traceId}/${r.id}/${r.docId}`, r]));
+    for (const [traceId, spanId, docId, key, s, n, b] of anns.getRowsJS()) {
+      const row = byKey.get(`${traceId}/${spanId}/${docId}`);
+      if (!row) continue;
+      row.annotations.push({ key: String(key), value: (s ?? n ?? b) as string | number | boolean });
+    }
+    return rows;
+  }
+
+  async findTraces(q: TraceQuery): Promise<TracePage> {
+    const params: (string | number | boolean)[] = [
+      q.startUs - MAX_TRACE_SPAN_US,
+      q.endUs + MAX_TRACE_SPAN_US,
+    ];
+    // Per trace: its start, its end, and (for TimeRangeType Service) whether a segment ended in range.
+    let having: string;
+    if (q.timeRangeType === 'Event') {
+      having = 'min(start_us) < ? AND coalesce(max(end_us), max(start_us)) >= ?';
+      params.push(q.endUs, q.startUs);
+    } else if (q.timeRangeType === 'Service') {
+      having = "bool_or(kind = 'segment' AND end_us >= ? AND end_us < ?)";
+      params.push(q.startUs, q.endUs);
+    } else {
+      having = 'min(start_us) >= ? AND min(start_us) < ?';
+      params.push(q.startUs, q.endUs);
+    }
+    const inRange = `SELECT trace_id, min(start_us) AS start_us FROM spans
+      WHERE start_us >= ? AND start_us < ? GROUP BY trace_id HAVING ${having}`;
+    let matchWhere = 'TRUE';
+    const matchParams: (string | number | boolean)[] = [];
+    if (q.filter) {
+      const f = q.filter('duckdb');
+      matchWhere = f.sql;
+      matchParams.push(...f.params);
+    }
+    let cursorWhere = 'TRUE';
+    const cursorParams: (string | number)[] = [];
+    if (q.after) {
+      cursorWhere = '(start_us < ? OR (start_us = ? AND trace_id < ?))';
+      cursorParams.push(q.after.startUs, q.after.startUs, q.after.traceId);
+    }
+    const r = await this.reader.runAndReadAll(
+      `WITH in_range AS (${inRange}),
+        matched AS (SELECT trace_id, start_us FROM in_range WHERE ${matchWhere})
+       SELECT trace_id, start_us, (SELECT count(*) FROM in_range) AS scanned FROM matched
+       WHERE ${cursorWhere} ORDER BY start_us DESC, trace_id DESC LIMIT ?`,
+      [...params, ...matchParams, ...cursorParams, q.limit + 1],
+    );
+    const rows = r.getRows();
+    let scanned = 0;
+    if (rows.length === 0) {
+      const c = await this.reader.runAndReadAll(`SELECT count(*) FROM (${inRange})`, params);
+      scanned = Number(c.getRows()[0]?.[0] ?? 0);
+    } else {
+      scanned = Number(rows[0]?.[2] ?? 0);
+    }
+    return {
+      traces: rows
+        .slice(0, q.limit)
+        .map(([traceId, startUs]) => ({ traceId: String(traceId), startUs: Number(startUs) })),
+      scanned,
+      more: rows.length > q.limit,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writeChain;
+    this.closed = true;
+    await this.writer.run('CHECKPOINT').catch(() => undefined);
+    this.writer.closeSync();
+    this.reader.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function lastVersions(batch: IngestedDocument[]): IngestedDocument[] {
+  const last = new Map<string, IngestedDocument>();
+  for (const d of batch) last.set(`${d.traceId}/${d.id}`, d);
+  return [...last.values()];
+}
+
+/** `trace_epoch_s` lets DuckDB's zone maps skip row groups; `trace_id` picks the rows. */
+function byTraceIds(traceIds: string[]): { where: string; params: (string | number)[] } {
+  const params: (string | number)[] = [];
+  const parts = traceIds.map((id) => {
+    params.push(traceIdEpochSeconds(id), id);
+    return '(trace_epoch_s = ? AND trace_id = ?)';
+  });
+  return { where: `(${parts.join(' OR ')})`, params };
+}
+
+function appendSpan(a: DuckDBAppender, r: SpanRow): void {
+  a.appendVarchar(r.traceId);
+  a.appendBigInt(BigInt(r.traceEpochS));
+  a.appendVarchar(r.id);
+  nullable(a, r.parentId);
+  a.appendVarchar(r.docId);
+  a.appendVarchar(r.kind);
+  a.appendVarchar(r.name);
+  a.appendVarchar(r.namespace);
+  a.appendVarchar(r.origin);
+  a.appendBigInt(BigInt(r.startUs));
+  if (r.endUs === null) a.appendNull();
+  else a.appendBigInt(BigInt(r.endUs));
+  a.appendBoolean(r.inProgress);
+  a.appendBoolean(r.error);
+  a.appendBoolean(r.fault);
+  a.appendBoolean(r.throttle);
+  nullable(a, r.httpMethod);
+  nullable(a, r.httpUrl);
+  if (r.httpStatus === null) a.appendNull();
+  else a.appendInteger(r.httpStatus);
+  nullable(a, r.httpUserAgent);
+  nullable(a, r.httpClientIp);
+  nullable(a, r.user);
+  nullable(a, r.resourceArn);
+  nullable(a, r.instanceId);
+  nullable(a, r.availabilityZone);
+  nullable(a, r.accountId);
+  a.appendList(listValue(r.exceptionMessages), LIST(VARCHAR));
+  a.appendBigInt(BigInt(r.receivedUs));
+  a.endRow();
+}
+
+function nullable(a: DuckDBAppender, v: string | null): void {
+  if (v === null) a.appendNull();
+  else a.appendVarchar(v);
+}

@@ -1,0 +1,55 @@
+/**
+ * DuckDB tables. Rows are appended in arrival order, which is close to trace-start order, so
+ * DuckDB's per-row-group min/max (zone maps) on `trace_epoch_s` (the time written in the trace
+ * id) prune a trace-by-id lookup down to a few row groups without a secondary index; every
+ * lookup by id therefore filters on `trace_epoch_s` as well as `trace_id`. See docs/adr/0002.
+ */
+export const DUCKDB_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS documents (
+    trace_id VARCHAR NOT NULL,
+    trace_epoch_s BIGINT NOT NULL,
+    id VARCHAR NOT NULL,
+    in_progress BOOLEAN NOT NULL,
+    received_us BIGINT NOT NULL,
+    document VARCHAR NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS spans (
+    trace_id VARCHAR NOT NULL,
+    trace_epoch_s BIGINT NOT NULL,
+    id VARCHAR NOT NULL,
+    parent_id VARCHAR,
+    doc_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    namespace VARCHAR NOT NULL,
+    origin VARCHAR NOT NULL,
+    start_us BIGINT NOT NULL,
+    end_us BIGINT,
+    in_progress BOOLEAN NOT NULL,
+    error BOOLEAN NOT NULL,
+    fault BOOLEAN NOT NULL,
+    throttle BOOLEAN NOT NULL,
+    http_method VARCHAR,
+    http_url VARCHAR,
+    http_status INTEGER,
+    http_user_agent VARCHAR,
+    http_client_ip VARCHAR,
+    user_name VARCHAR,
+    resource_arn VARCHAR,
+    instance_id VARCHAR,
+    availability_zone VARCHAR,
+    account_id VARCHAR,
+    exception_messages VARCHAR[] NOT NULL,
+    received_us BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS annotations (
+    trace_id VARCHAR NOT NULL,
+    trace_epoch_s BIGINT NOT NULL,
+    span_id VARCHAR NOT NULL,
+    doc_id VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    str_value VARCHAR,
+    num_value DOUBLE,
+    bool_value BOOLEAN
+  )`,
+];

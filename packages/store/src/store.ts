@@ -1,0 +1,75 @@
+import type { SpanRow, StoredDocument } from '@fluoro/model';
+
+/** One validated top-level document and its span rows, ready to be written. */
+export interface IngestedDocument {
+  traceId: string;
+  id: string;
+  /** The JSON text exactly as received. */
+  document: string;
+  inProgress: boolean;
+  receivedUs: number;
+  rows: SpanRow[];
+}
+
+/** SQL flavours the filter compiler targets. */
+export type Dialect = 'duckdb' | 'clickhouse';
+
+/**
+ * A compiled filter: a boolean SQL predicate over the trace id column `trace_id` of the
+ * candidate traces (usually `trace_id IN (SELECT trace_id FROM spans WHERE ...)`), with its
+ * positional parameters (`?`). User text only ever travels in `params`.
+ */
+export interface SqlPredicate {
+  sql: string;
+  params: (string | number | boolean)[];
+}
+
+export type TimeRangeType = 'TraceId' | 'Event' | 'Service';
+
+export interface TraceQuery {
+  startUs: number;
+  endUs: number;
+  timeRangeType: TimeRangeType;
+  /** Newest first; the page holds at most this many traces. */
+  limit: number;
+  /** Resume after this trace (exclusive), from the previous page's last entry. */
+  after?: TraceCursor;
+  /** Restricts the traces to those matching a filter expression, compiled for the store's dialect. */
+  filter?: (dialect: Dialect) => SqlPredicate;
+}
+
+export interface TraceCursor {
+  startUs: number;
+  traceId: string;
+}
+
+export interface TracePage {
+  /** Matching traces, newest trace start first, ties broken by trace id descending. */
+  traces: TraceCursor[];
+  /** Traces in the time range looked at, matched or not (X-Ray's TracesProcessedCount). */
+  scanned: number;
+  /** Whether more matching traces follow this page. */
+  more: boolean;
+}
+
+/**
+ * Where traces live. Every implementation passes the conformance suite in
+ * `store-conformance.ts`; nothing above this interface knows which one it talks to.
+ */
+export interface Store {
+  readonly dialect: Dialect;
+  /**
+   * Writes documents durably. A document whose (trace id, id) was written before replaces the
+   * earlier version and its rows (in-progress → complete, or a retried batch).
+   * Rejects when the store is unreachable; the caller keeps the batch and retries.
+   */
+  write(batch: IngestedDocument[]): Promise<void>;
+  /** The newest version of every document of each trace; traces with none are absent from the map. */
+  getDocuments(traceIds: string[]): Promise<Map<string, StoredDocument[]>>;
+  /** The span rows of the given traces (newest document versions only). */
+  getSpans(traceIds: string[]): Promise<SpanRow[]>;
+  /** Finds traces in a time range, newest first, a page at a time. */
+  findTraces(query: TraceQuery): Promise<TracePage>;
+  /** Flushes and releases the store; safe to call twice. */
+  close(): Promise<void>;
+}
