@@ -1,1 +1,1 @@
-export {};
+export { parseUpOptions, toAddress, UP_DEFAULTS, type UpOptions } from './up-options.js';

@@ -1,2 +1,29 @@
 #!/usr/bin/env node
-export {};
+import { up } from './up.js';
+import { parseUpOptions } from './up-options.js';
+
+const USAGE = `usage: fluoro <command> [options]
+
+commands:
+  up      run ingest, store and API in one process (see docs/cli.md)
+          --udp HOST:PORT|off   (FLUORO_UDP, default 127.0.0.1:2000)
+          --http HOST:PORT      (FLUORO_HTTP, default 127.0.0.1:2000)
+          --data DIR            (FLUORO_DATA, default ./.fluoro)
+          --store duckdb|clickhouse  --clickhouse-url URL
+          --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'up') return up(parseUpOptions(rest, process.env));
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  console.error(`fluoro: ${e.message}`);
+  process.exit(2);
+});

@@ -1,1 +1,6 @@
-export {};
+export { type FluoroServer, type FluoroServerOptions, startFluoroServer } from './fluoro-server.js';
+export { ApiError, invalidRequest } from './http/api-error.js';
+export type { BatchWriterOptions } from './ingest/batch-writer.js';
+export { IngestStats } from './ingest/ingest-stats.js';
+export type { FilterCompiler } from './xray-api/get-trace-summaries.js';
+export type { DefaultSamplingRule } from './xray-api/sampling.js';

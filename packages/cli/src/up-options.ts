@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** `fluoro up`'s settings after flags, environment and defaults (the defaults live here, documented in docs/cli.md). */
+export interface UpOptions {
+  udp: { host: string; port: number } | undefined;
+  http: { host: string; port: number };
+  dataDir: string;
+  store: 'duckdb' | 'clickhouse';
+  clickhouseUrl: string | undefined;
+  clickhouseCluster: string | undefined;
+  memoryLimit: string;
+  allowRemote: boolean;
+}
+
+export const UP_DEFAULTS = {
+  udp: '127.0.0.1:2000',
+  http: '127.0.0.1:2000',
+  data: './.fluoro',
+  store: 'duckdb',
+  memoryLimit: '1GB',
+} as const;
+
+/** Parses `fluoro up` arguments; throws an Error whose message is meant for the user. */
+export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      udp: { type: 'string' },
+      http: { type: 'string' },
+      data: { type: 'string' },
+      store: { type: 'string' },
+      'clickhouse-url': { type: 'string' },
+      'clickhouse-cluster': { type: 'string' },
+      'memory-limit': { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const udp = values.udp ?? env['FLUORO_UDP'] ?? UP_DEFAULTS.udp;
+  const store = values.store ?? env['FLUORO_STORE'] ?? UP_DEFAULTS.store;
+  if (store !== 'duckdb' && store !== 'clickhouse')
+    throw new Error(`--store must be duckdb or clickhouse, not "${store}"`);
+  const options: UpOptions = {
+    udp: udp === 'off' ? undefined : toAddress(udp, '--udp'),
+    http: toAddress(values.http ?? env['FLUORO_HTTP'] ?? UP_DEFAULTS.http, '--http'),
+    dataDir: resolve(values.data ?? env['FLUORO_DATA'] ?? UP_DEFAULTS.data),
+    store,
+    clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],
+    clickhouseCluster: values['clickhouse-cluster'] ?? env['FLUORO_CLICKHOUSE_CLUSTER'],
+    memoryLimit: values['memory-limit'] ?? env['FLUORO_MEMORY_LIMIT'] ?? UP_DEFAULTS.memoryLimit,
+    allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
+  };
+  if (store === 'clickhouse' && !options.clickhouseUrl)
+    throw new Error('--store clickhouse needs --clickhouse-url');
+  if (!isLoopback(options.http.host) && !options.allowRemote) {
+    throw new Error(
+      `--http ${options.http.host} is not a loopback address: Fluoro has no authentication yet, so binding it to a network needs --allow-remote (put an authenticating proxy in front)`,
+    );
+  }
+  return options;
+}
+
+/** `host:port`, `[v6]:port` or a bare port (host 127.0.0.1). Port 0 picks a free port. */
+export function toAddress(text: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${flag} must be host:port or a port number, not "${text}"`);
+  }
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

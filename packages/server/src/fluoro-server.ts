@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '@fluoro/store';
+import { Router } from './http/router.js';
+import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
+import { IngestStats } from './ingest/ingest-stats.js';
+import { startUdpReceiver } from './ingest/udp-receiver.js';
+import { batchGetTraces } from './xray-api/batch-get-traces.js';
+import { type FilterCompiler, getTraceSummaries } from './xray-api/get-trace-summaries.js';
+import { putTraceSegments } from './xray-api/put-trace-segments.js';
+import { type DefaultSamplingRule, samplingApi } from './xray-api/sampling.js';
+
+export interface FluoroServerOptions {
+  store: Store;
+  /** UDP listen address (X-Ray daemon protocol); undefined disables UDP ingest. */
+  udp?: { host: string; port: number };
+  /** HTTP listen address (X-Ray API, ingest, Fluoro API). */
+  http: { host: string; port: number };
+  writer?: BatchWriterOptions;
+  sampling?: DefaultSamplingRule;
+  compileFilter?: FilterCompiler;
+}
+
+export interface FluoroServer {
+  /** Actually bound addresses: `udp` as host:port, `http` as a URL. */
+  addresses: { udp?: string; http: string };
+  stats: IngestStats;
+  /** Stops accepting, writes everything accepted, closes the store. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts ingest (UDP + HTTP), the batch writer and the query API over one store. */
+export async function startFluoroServer(options: FluoroServerOptions): Promise<FluoroServer> {
+  const stats = new IngestStats();
+  const maxQueued = options.writer?.maxQueued ?? 100_000;
+  const writer = new BatchWriter(options.store, stats, options.writer);
+  const sampling = samplingApi(
+    options.sampling ?? { fixedRate: 0.05, reservoirSize: 1 },
+    Math.floor(Date.now() / 1000),
+  );
+  const router = new Router()
+    .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
+    .post('/Traces', batchGetTraces(options.store))
+    .post('/TraceSummaries', getTraceSummaries(options.store, options.compileFilter))
+    .post('/TelemetryRecords', () => ({}))
+    .post('/GetSamplingRules', sampling.getSamplingRules)
+    .post('/SamplingTargets', sampling.getSamplingTargets)
+    .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
+    .get('/api/health', () => ({ status: 'ok' }));
+  const http = createServer((req, res) => {
+    router.handle(req, res).catch((e) => {
+      console.error(`fluoro: request failed: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  http.on('clientError', (_e, socket) => socket.destroy());
+  await listen(http, options.http.host, options.http.port);
+  const udp = options.udp
+    ? await startUdpReceiver(options.udp.host, options.udp.port, writer, stats)
+    : undefined;
+  const a = http.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  let stopping: Promise<void> | undefined;
+  return {
+    addresses: { ...(udp ? { udp: udp.address } : {}), http: `http://${host}:${a.port}` },
+    stats,
+    stop: () => {
+      stopping ??= (async () => {
+        await udp?.close();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeIdleConnections();
+        });
+        await writer.close();
+        await options.store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

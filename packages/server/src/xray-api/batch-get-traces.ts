@@ -1,0 +1,46 @@
+import { assembleSegments, type SpanRow, toXRayTraceId } from '@fluoro/model';
+import type { Store } from '@fluoro/store';
+import { asObject, requiredStringArray } from '../http/read-input.js';
+
+/**
+ * BatchGetTraces (POST /Traces): 1 to 5 trace ids (X-Ray or W3C form); each found trace comes
+ * back with its segment documents, independent subsegments merged into their parents.
+ */
+export function batchGetTraces(store: Store) {
+  return async ({ body }: { body: unknown }) => {
+    const requested = requiredStringArray(asObject(body), 'TraceIds', 1, 5);
+    const ids = requested.map((r) => ({ requested: r, id: toXRayTraceId(r) }));
+    const valid = [...new Set(ids.flatMap((i) => (i.id ? [i.id] : [])))];
+    const [docs, spans] = await Promise.all([store.getDocuments(valid), store.getSpans(valid)]);
+    const byTrace = new Map<string, SpanRow[]>();
+    for (const r of spans) byTrace.set(r.traceId, [...(byTrace.get(r.traceId) ?? []), r]);
+    const traces = [];
+    const unprocessed: string[] = [];
+    for (const { requested: r, id } of ids) {
+      const d = id ? docs.get(id) : undefined;
+      if (!id || !d) {
+        unprocessed.push(r);
+        continue;
+      }
+      traces.push({
+        Id: id,
+        Duration: durationSeconds(byTrace.get(id) ?? []),
+        LimitExceeded: false,
+        Segments: assembleSegments(d),
+      });
+    }
+    return { Traces: traces, UnprocessedTraceIds: unprocessed };
+  };
+}
+
+/** Earliest start to latest end over every row, in seconds. */
+function durationSeconds(rows: SpanRow[]): number {
+  if (rows.length === 0) return 0;
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    start = Math.min(start, r.startUs);
+    end = Math.max(end, r.endUs ?? r.startUs);
+  }
+  return (end - start) / 1e6;
+}

@@ -1,0 +1,52 @@
+// A small Express app instrumented with the official aws-xray-sdk-core, exactly as its docs show.
+// Env: AWS_XRAY_DAEMON_ADDRESS (Fluoro's UDP and TCP address). Prints "listening PORT".
+const AWSXRay = require('aws-xray-sdk-core');
+const xrayExpress = require('aws-xray-sdk-express');
+const express = require('express4');
+
+AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
+// Trace every request: the test checks every one of them.
+AWSXRay.middleware.setSamplingRules({ version: 2, rules: [], default: { fixed_target: 100, rate: 1 } });
+AWSXRay.setLogger({ error() {}, warn() {}, info() {}, debug() {} });
+
+const app = express();
+app.use(xrayExpress.openSegment('storefront'));
+
+app.get('/ok', async (req, res) => {
+  const segment = AWSXRay.getSegment();
+  segment.setUser('alice');
+  segment.addAnnotation('tenant', 'acme');
+  segment.addAnnotation('cart_items', 3);
+  segment.addAnnotation('premium', true);
+  segment.addMetadata('request', { path: '/ok' }, 'app');
+  await AWSXRay.captureAsyncFunc('load-cart', async (sub) => {
+    sub.addAnnotation('cart_id', 'c-42');
+    sub.addMetadata('items', [1, 2, 3]);
+    await AWSXRay.captureAsyncFunc('price-items', async (inner) => {
+      await new Promise((r) => setTimeout(r, 20));
+      inner.close();
+    });
+    sub.close();
+  });
+  res.json({ traceId: segment.trace_id });
+});
+
+app.get('/boom', async (req, res, next) => {
+  const segment = AWSXRay.getSegment();
+  try {
+    await AWSXRay.captureAsyncFunc('charge-card', async (sub) => {
+      const err = new Error('card declined');
+      sub.close(err);
+      throw err;
+    });
+  } catch (e) {
+    e.traceId = segment.trace_id;
+    next(e);
+  }
+});
+
+app.use(xrayExpress.closeSegment());
+app.use((err, req, res, next) => res.status(500).json({ traceId: err.traceId, error: err.message }));
+
+const server = app.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
