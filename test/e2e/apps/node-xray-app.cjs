@@ -12,7 +12,7 @@ AWSXRay.setLogger({ error() {}, warn() {}, info() {}, debug() {} });
 const app = express();
 app.use(xrayExpress.openSegment('storefront'));
 
-app.get('/ok', async (req, res) => {
+app.get('/ok', async (_req, res) => {
   const segment = AWSXRay.getSegment();
   segment.setUser('alice');
   segment.addAnnotation('tenant', 'acme');
@@ -31,7 +31,7 @@ app.get('/ok', async (req, res) => {
   res.json({ traceId: segment.trace_id });
 });
 
-app.get('/boom', async (req, res, next) => {
+app.get('/boom', async (_req, _res, next) => {
   const segment = AWSXRay.getSegment();
   try {
     await AWSXRay.captureAsyncFunc('charge-card', async (sub) => {
@@ -46,7 +46,7 @@ app.get('/boom', async (req, res, next) => {
 });
 
 app.use(xrayExpress.closeSegment());
-app.use((err, req, res, next) => res.status(500).json({ traceId: err.traceId, error: err.message }));
+app.use((err, _req, res, _next) => res.status(500).json({ traceId: err.traceId, error: err.message }));
 
 const server = app.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
