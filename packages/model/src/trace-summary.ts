@@ -106,16 +106,20 @@ export function toTraceSummary(rows: SpanRow[]): TraceSummary {
     IsPartial: all.some((r) => r.inProgress),
     ...(http ? { Http: http } : {}),
     Annotations: Object.fromEntries(
-      [...annotations].map(([key, byValue]) => [
-        key,
-        [...byValue.values()].map((v) => ({
-          AnnotationValue: toAnnotationJson(v.value),
-          ServiceIds: [...v.services],
-        })),
-      ]),
+      [...annotations]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, byValue]) => [
+          key,
+          [...byValue.values()].map((v) => ({
+            AnnotationValue: toAnnotationJson(v.value),
+            ServiceIds: sorted(v.services),
+          })),
+        ]),
     ),
-    Users: [...users].map(([UserName, s]) => ({ UserName, ServiceIds: [...s] })),
-    ServiceIds: [...new Set(all.filter((r) => r.kind === 'segment').map((r) => serviceOf(r)!))],
+    Users: [...users]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([UserName, s]) => ({ UserName, ServiceIds: sorted(s) })),
+    ServiceIds: sorted(new Set(all.filter((r) => r.kind === 'segment').map((r) => serviceOf(r)!))),
     ResourceARNs: [...arns].map((ARN) => ({ ARN })),
     InstanceIds: [...instances].map((Id) => ({ Id })),
     AvailabilityZones: [...zones].map((Name) => ({ Name })),
@@ -123,6 +127,13 @@ export function toTraceSummary(rows: SpanRow[]): TraceSummary {
     Revision: new Set(rows.map((r) => `${r.docId}@${r.receivedUs}`)).size,
     MatchedEventTime: startUs / 1e6,
   };
+}
+
+/** Services in a stable order (by name, then type), whatever order the rows came in. */
+function sorted(services: Iterable<ServiceId>): ServiceId[] {
+  return [...services].sort(
+    (a, b) => a.Name.localeCompare(b.Name) || (a.Type ?? '').localeCompare(b.Type ?? ''),
+  );
 }
 
 function rootHttp(root: SpanRow): TraceSummary['Http'] {
