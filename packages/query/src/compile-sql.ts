@@ -1,0 +1,156 @@
+import type { FilterAst, ServiceTarget, StringKeyword } from './ast.js';
+import { annotationCompare, type Ctx, nodeLevel, nodeType, rowBool } from './compile-row.js';
+import { type SqlDialect, sqlDialect } from './sql-dialect.js';
+import {
+  type Dialect,
+  FALSE,
+  type Fragment,
+  join,
+  raw,
+  type SqlPredicate,
+  sql,
+  TRUE,
+} from './sql-fragment.js';
+
+/**
+ * Compiles a filter expression to a predicate over `trace_id` for a store dialect:
+ * `trace_id IN (SELECT trace_id FROM (spans + derived columns) GROUP BY trace_id HAVING …)`.
+ * Each top-level keyword becomes an aggregate over the trace's rows (the root segment's row for
+ * root-level keywords, any row for the any-segment ones), `service(){…}` an aggregate over node
+ * rows, annotations a sub-select on the `annotations` table. Every user value is a `?` parameter.
+ *
+ * `edge()`, `rootcause.*` and `rootcause.json` are not expressed exactly in SQL: the predicate
+ * then selects a superset of the matching traces (under `!` it is flipped accordingly), and the
+ * caller must keep only the traces for which `evaluateFilter` holds. `needsPostFilter(ast)` says
+ * when; `findMatchingTraces` does the whole dance.
+ */
+export function compileFilter(ast: FilterAst, dialect: Dialect): SqlPredicate {
+  const ctx: Ctx = { d: sqlDialect(dialect), needRoot: false, needInferred: false };
+  const having = traceLevel(ast, ctx, true);
+  const cols = ['*'];
+  if (ctx.needInferred) cols.push(`${IS_INFERRED} AS is_inferred`);
+  if (ctx.needRoot)
+    cols.push(
+      `concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', root_id) FROM (${rootsSql(ctx.d)}) r) AS is_root`,
+    );
+  const f = sql`trace_id IN (SELECT trace_id FROM (SELECT ${raw(cols.join(', '))} FROM spans) t GROUP BY trace_id HAVING ${having})`;
+  return { sql: f.sql, params: f.params };
+}
+
+/** Whether `compileFilter`'s predicate only preselects, so matches must be confirmed with `evaluateFilter`. */
+export function needsPostFilter(ast: FilterAst): boolean {
+  switch (ast.kind) {
+    case 'and':
+    case 'or':
+      return ast.items.some(needsPostFilter);
+    case 'not':
+      return needsPostFilter(ast.expr);
+    case 'edge':
+    case 'rootcause':
+    case 'rootcauseJson':
+      return true;
+    default:
+      return false;
+  }
+}
+
+const IS_INFERRED = `(kind = 'subsegment' AND namespace IN ('aws', 'remote') AND concat(trace_id, ' ', id) NOT IN
+  (SELECT concat(trace_id, ' ', parent_id) FROM spans WHERE kind = 'segment' AND parent_id IS NOT NULL))`;
+
+function rootsSql(d: SqlDialect): string {
+  return `SELECT trace_id, ${d.rootId.sql} AS root_id FROM (SELECT *, (parent_id IS NOT NULL AND
+    concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM spans)) AS dangling
+    FROM spans) s GROUP BY trace_id`;
+}
+
+/** True when some row satisfies `p` (inside GROUP BY trace_id). */
+function anyRow(p: Fragment): Fragment {
+  return sql`(max(CASE WHEN ${p} THEN 1 ELSE 0 END) = 1)`;
+}
+
+/**
+ * A top-level (trace scope) expression as a HAVING condition. `positive` is false under an odd
+ * number of `!`: inexact leaves then compile to a subset (FALSE) instead of a superset.
+ */
+function traceLevel(ast: FilterAst, ctx: Ctx, positive: boolean): Fragment {
+  switch (ast.kind) {
+    case 'and':
+      return ast.items.length === 0
+        ? TRUE
+        : sql`(${join(
+            ast.items.map((a) => traceLevel(a, ctx, positive)),
+            ' AND ',
+          )})`;
+    case 'or':
+      return sql`(${join(
+        ast.items.map((a) => traceLevel(a, ctx, positive)),
+        ' OR ',
+      )})`;
+    case 'not':
+      return sql`(NOT ${traceLevel(ast.expr, ctx, !positive)})`;
+    case 'traceId':
+      return ast.op === '=' ? sql`(trace_id = ${ast.value})` : sql`(trace_id != ${ast.value})`;
+    case 'service':
+      return anyRow(
+        sql`${isNode(ctx)} AND ${target(ast.target, ctx)} AND ${ast.filter ? nodeLevel(ast.filter, ctx) : TRUE}`,
+      );
+    case 'edge': {
+      if (!positive) return FALSE;
+      // Superset: a callee node passing the filter and a caller node both exist.
+      const to = anyRow(
+        sql`${isNode(ctx)} AND ${target(ast.to, ctx)} AND ${ast.filter ? nodeLevel(ast.filter, ctx) : TRUE}`,
+      );
+      return sql`(${to} AND ${anyRow(sql`kind = 'segment' AND ${target(ast.from, ctx)}`)})`;
+    }
+    case 'rootcause':
+      if (!positive) return FALSE;
+      // Superset: a fault (error) root cause needs a faulting (erroring) row.
+      if (ast.category === 'responsetime') return TRUE;
+      return anyRow(rowBool(ast.category, ctx));
+    case 'rootcauseJson':
+      return positive ? TRUE : FALSE;
+    case 'annotation':
+      return sql`(trace_id IN (SELECT trace_id FROM annotations WHERE key = ${ast.key} AND ${annotationCompare(ast, ctx)}))`;
+    case 'bool': {
+      if (ast.keyword === 'partial' || ast.keyword === 'inferred') {
+        const any = anyRow(rowBool(ast.keyword, ctx));
+        return ast.value ? any : sql`(NOT ${any})`;
+      }
+      return onRoot(nodeLevel(ast, ctx), ctx);
+    }
+    case 'number':
+      if (ast.keyword === 'duration') {
+        const d = raw('(coalesce(max(end_us), min(start_us)) - min(start_us)) / 1e6');
+        return sql`(${d} ${raw(ast.op)} ${ast.value})`;
+      }
+      return onRoot(nodeLevel(ast, ctx), ctx);
+    case 'string':
+      return ANY_ROW.has(ast.keyword) ? anyRow(nodeLevel(ast, ctx)) : onRoot(nodeLevel(ast, ctx), ctx);
+  }
+}
+
+const ANY_ROW: ReadonlySet<StringKeyword> = new Set([
+  'user',
+  'availabilityzone',
+  'instance.id',
+  'resource.arn',
+  'message',
+]);
+
+function onRoot(p: Fragment, ctx: Ctx): Fragment {
+  ctx.needRoot = true;
+  return anyRow(sql`is_root AND ${p}`);
+}
+
+function isNode(ctx: Ctx): Fragment {
+  ctx.needInferred = true;
+  return raw("(kind = 'segment' OR is_inferred)");
+}
+
+function target(t: ServiceTarget, ctx: Ctx): Fragment {
+  const parts: Fragment[] = [];
+  if (t.name !== undefined) parts.push(sql`name = ${t.name}`);
+  if (t.type !== undefined) parts.push(sql`${nodeType(ctx)} IS NOT NULL AND ${nodeType(ctx)} = ${t.type}`);
+  if (t.accountId !== undefined) parts.push(sql`account_id IS NOT NULL AND account_id = ${t.accountId}`);
+  return parts.length === 0 ? TRUE : sql`(${join(parts, ' AND ')})`;
+}
