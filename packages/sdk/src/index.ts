@@ -1,1 +1,77 @@
-export {};
+/**
+ * @fluoro/sdk: X-Ray compatible tracing for Node. Segments and subsegments are X-Ray segment
+ * documents sent over UDP to Fluoro or to an X-Ray daemon.
+ */
+import type { RecorderOptions } from './config.js';
+import { installOutgoing } from './outgoing/install.js';
+import { recorder } from './recorder.js';
+
+export {
+  addAnnotation,
+  addMetadata,
+  type CaptureDecorator,
+  capture,
+  getCurrent,
+  setUser,
+  subsegment,
+  traceSegment,
+  withEntity,
+  wrap,
+} from './capture.js';
+export type { CauseDocument, ExceptionDocument, StackFrame } from './cause.js';
+export { parseStack, toCause } from './cause.js';
+export type { ContextMissingStrategy, RecorderOptions, SamplingOptions } from './config.js';
+export type { AnnotationValue, HttpData, TraceEntity } from './entity.js';
+export { Segment, Subsegment } from './entity.js';
+export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.js';
+export type { Logger } from './logger.js';
+export { expressErrorTracing, expressTracing } from './middleware/express.js';
+export { type FastifyTracingPlugin, fastifyTracing } from './middleware/fastify.js';
+export { type HonoContextLike, honoTracing } from './middleware/hono.js';
+export { type KoaContextLike, koaTracing } from './middleware/koa.js';
+export { type RequestListener, traceHttp } from './middleware/node-http.js';
+export type { BeginSegmentOptions } from './recorder.js';
+export { CentralizedSampler, type SamplingRuleDocument } from './sampling/centralized-sampler.js';
+export {
+  DEFAULT_LOCAL_RULES,
+  LocalSampler,
+  type LocalSamplingRule,
+  type LocalSamplingRules,
+} from './sampling/local-sampler.js';
+export type { Sampler, SamplingDecision, SamplingRequest } from './sampling/sampler.js';
+export {
+  formatTraceparent,
+  formatXRayHeader,
+  parseTraceparent,
+  parseXRayHeader,
+  type TraceContext,
+} from './trace-header.js';
+
+installOutgoing();
+
+/**
+ * Configures the SDK (call once at startup, before the server starts; may be called again).
+ * Environment variables win over options: `AWS_XRAY_DAEMON_ADDRESS`, `AWS_XRAY_CONTEXT_MISSING`,
+ * `AWS_XRAY_TRACING_NAME`, `AWS_XRAY_SDK_ENABLED`. Never throws.
+ */
+export function configure(options: RecorderOptions = {}): void {
+  recorder.configure(options);
+}
+
+/**
+ * Resolves once every finished segment has been handed to the OS. Call before a short-lived
+ * process exits. Safe to call twice; never rejects.
+ */
+export function flush(): Promise<void> {
+  return recorder.flush();
+}
+
+/** Flushes, stops sampling pollers and closes the UDP socket. Safe to call twice. */
+export function shutdown(): Promise<void> {
+  return recorder.shutdown();
+}
+
+/** Datagrams sent and items dropped, by reason (`send_error`, `oversize_metadata`, `backlog`, …). */
+export function stats(): { sent: number; dropped: Record<string, number> } {
+  return recorder.stats();
+}

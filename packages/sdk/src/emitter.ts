@@ -1,0 +1,102 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { DropCounter } from './logger.js';
+
+/** Sends documents to a collector. Never throws and never blocks the caller. */
+export interface Emitter {
+  /** Queues one JSON document (already sized to fit) for sending. */
+  send(document: string): void;
+  /** Resolves when every document queued so far has been handed to the OS. Safe to call twice. */
+  flush(): Promise<void>;
+  /** Flushes, then releases the socket. Safe to call twice. */
+  close(): Promise<void>;
+  /** Documents handed to the OS so far. */
+  readonly sentCount: number;
+}
+
+/** The X-Ray daemon protocol header, sent before each document. */
+export const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
+
+/** Largest UDP payload over IPv4; a datagram is never larger than this. */
+export const MAX_DATAGRAM_BYTES = 65_507;
+
+/** Documents may be at most this many bytes so header + document fits in one datagram. */
+export const MAX_DOCUMENT_BYTES = MAX_DATAGRAM_BYTES - Buffer.byteLength(PROTOCOL_HEADER);
+
+/** Sends still waiting for the OS beyond which new documents are dropped (and counted). */
+export const MAX_IN_FLIGHT = 10_000;
+
+/** Sends each document as one datagram `{"format":"json","version":1}\n{doc}` to the daemon. */
+export class UdpEmitter implements Emitter {
+  private socket: Socket | undefined;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+  sentCount = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly drops: DropCounter,
+  ) {}
+
+  send(document: string): void {
+    if (this.closed) {
+      this.drops.drop('emitter_closed', 'document sent after close()');
+      return;
+    }
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      this.drops.drop('backlog', `more than ${MAX_IN_FLIGHT} datagrams waiting for the OS`);
+      return;
+    }
+    const datagram = PROTOCOL_HEADER + document;
+    try {
+      const socket = this.getSocket();
+      this.inFlight++;
+      socket.send(datagram, this.port, this.host, (err) => {
+        if (err) this.drops.drop('send_error', `${this.host}:${this.port}: ${err.message}`);
+        else this.sentCount++;
+        this.settle();
+      });
+    } catch (err) {
+      this.drops.drop('send_error', `${this.host}:${this.port}: ${(err as Error).message}`);
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private getSocket(): Socket {
+    if (this.socket) return this.socket;
+    const socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
+    socket.on('error', (err) => this.drops.drop('socket_error', err.message));
+    socket.unref();
+    this.socket = socket;
+    return socket;
+  }
+}

@@ -1,0 +1,295 @@
+import { type CauseDocument, toCause } from './cause.js';
+import { nowSeconds } from './clock.js';
+import { newEntityId } from './ids.js';
+import { capString, MAX_ANNOTATIONS, sanitizeAnnotationKey, sanitizeName } from './limits.js';
+
+/** Values X-Ray indexes as annotations. */
+export type AnnotationValue = string | number | boolean;
+
+/** The `http` block of a segment or subsegment. */
+export interface HttpData {
+  request?: {
+    method?: string;
+    url?: string;
+    user_agent?: string;
+    client_ip?: string;
+    x_forwarded_for?: boolean;
+    traced?: boolean;
+  };
+  response?: { status?: number; content_length?: number };
+}
+
+/** Where finished entities go, and where drops are counted (implemented by the recorder). */
+export interface EntitySink {
+  emitSegment(segment: Segment): void;
+  emitSubsegment(subsegment: Subsegment): void;
+  /** Counts a dropped item by reason and logs the first occurrence of each reason. */
+  drop(reason: string, detail: string): void;
+}
+
+/**
+ * What user code can do with the current segment or subsegment. Every method is safe to call on
+ * an unsampled or already-closed entity (it does nothing) and never throws.
+ */
+export interface TraceEntity {
+  readonly id: string;
+  readonly traceId: string;
+  /** False for unsampled requests: nothing will be recorded or sent. */
+  readonly sampled: boolean;
+  /** Adds an indexed annotation; the key is sanitised to `[A-Za-z0-9_]`. */
+  addAnnotation(key: string, value: AnnotationValue): this;
+  /** Adds unindexed metadata under a namespace (default `"default"`; `AWS.` is reserved). */
+  addMetadata(key: string, value: unknown, namespace?: string): this;
+  /** Records an error as a fault with a `cause` built from the V8 stack. */
+  addError(error: unknown, remote?: boolean): this;
+  setError(): this;
+  setFault(): this;
+  setThrottle(): this;
+  /** Ends the entity (at most once); an error given here is recorded first. */
+  close(error?: unknown): void;
+}
+
+/** Shared state and behaviour of segments and subsegments. */
+export abstract class Entity implements TraceEntity {
+  readonly id: string = newEntityId();
+  readonly name: string;
+  readonly startTime: number = nowSeconds();
+  endTime: number | undefined;
+  http: HttpData | undefined;
+  annotations: Record<string, AnnotationValue> | undefined;
+  metadata: Record<string, Record<string, unknown>> | undefined;
+  error = false;
+  fault = false;
+  throttle = false;
+  cause: CauseDocument | undefined;
+  children: Subsegment[] | undefined;
+  /** Set when an enclosing document was sent while this entity was still open. */
+  detached = false;
+  /** Set once this entity has been part of a sent document. */
+  emitted = false;
+  abstract readonly segment: Segment;
+  abstract readonly traceId: string;
+  readonly sampled: boolean = true;
+
+  constructor(name: string) {
+    this.name = sanitizeName(name);
+  }
+
+  get closed(): boolean {
+    return this.endTime !== undefined;
+  }
+
+  /** Starts a child subsegment (namespace `local` unless set). */
+  addSubsegment(name: string, namespace?: 'remote' | 'aws' | 'local'): Subsegment {
+    const sub = new Subsegment(name, this, namespace);
+    if (this.children === undefined) this.children = [sub];
+    else this.children.push(sub);
+    return sub;
+  }
+
+  addAnnotation(key: string, value: AnnotationValue): this {
+    const type = typeof value;
+    if (!(type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value)))) {
+      this.segment.sink.drop('annotation_invalid_value', `annotation ${key}: ${String(value)}`);
+      return this;
+    }
+    const clean = sanitizeAnnotationKey(String(key));
+    if (clean.length === 0) {
+      this.segment.sink.drop('annotation_invalid_key', 'empty annotation key');
+      return this;
+    }
+    if (this.annotations === undefined) this.annotations = {};
+    if (!(clean in this.annotations)) {
+      if (this.segment.annotationCount >= MAX_ANNOTATIONS) {
+        this.segment.sink.drop('annotation_limit', `more than ${MAX_ANNOTATIONS} annotations in a trace`);
+        return this;
+      }
+      this.segment.annotationCount++;
+    }
+    this.annotations[clean] = type === 'string' ? capString(value as string) : value;
+    return this;
+  }
+
+  addMetadata(key: string, value: unknown, namespace = 'default'): this {
+    if (namespace.startsWith('AWS.')) {
+      this.segment.sink.drop('metadata_reserved_namespace', `metadata namespace ${namespace} is reserved`);
+      return this;
+    }
+    if (this.metadata === undefined) this.metadata = {};
+    const ns = this.metadata[namespace] ?? {};
+    this.metadata[namespace] = ns;
+    ns[key] = value;
+    return this;
+  }
+
+  addError(error: unknown, remote = false): this {
+    this.fault = true;
+    this.cause = toCause(error, remote);
+    return this;
+  }
+
+  setError(): this {
+    this.error = true;
+    return this;
+  }
+
+  setFault(): this {
+    this.fault = true;
+    return this;
+  }
+
+  setThrottle(): this {
+    this.throttle = true;
+    return this;
+  }
+
+  /** Applies X-Ray's status mapping: 4xx error, 429 also throttle, 5xx fault. */
+  setStatus(status: number): void {
+    if (status >= 500 && status < 600) this.fault = true;
+    else if (status >= 400 && status < 500) {
+      this.error = true;
+      if (status === 429) this.throttle = true;
+    }
+  }
+
+  abstract close(error?: unknown): void;
+
+  /** The fields common to both document kinds (children excluded). */
+  protected baseDocument(): Record<string, unknown> {
+    const doc: Record<string, unknown> = { id: this.id, name: this.name, start_time: this.startTime };
+    if (this.endTime !== undefined) doc['end_time'] = this.endTime;
+    else doc['in_progress'] = true;
+    if (this.http) doc['http'] = this.http;
+    if (this.error) doc['error'] = true;
+    if (this.fault) doc['fault'] = true;
+    if (this.throttle) doc['throttle'] = true;
+    if (this.cause) doc['cause'] = this.cause;
+    if (this.annotations) doc['annotations'] = this.annotations;
+    if (this.metadata) doc['metadata'] = this.metadata;
+    return doc;
+  }
+
+  /** The entity's own fields as a plain object, without `subsegments`. */
+  abstract ownDocument(): Record<string, unknown>;
+}
+
+/** Options for a new segment. */
+export interface SegmentInit {
+  name: string;
+  traceId: string;
+  parentId?: string | undefined;
+  sink: EntitySink;
+  /** Static fields merged into the document (`service`, `aws`, `origin`). */
+  extras?: Record<string, unknown> | undefined;
+}
+
+/** A segment: the work one service did for one request or job. */
+export class Segment extends Entity {
+  readonly traceId: string;
+  readonly parentId: string | undefined;
+  readonly sink: EntitySink;
+  user: string | undefined;
+  annotationCount = 0;
+  private readonly extras: Record<string, unknown> | undefined;
+
+  constructor(init: SegmentInit) {
+    super(init.name);
+    this.traceId = init.traceId;
+    this.parentId = init.parentId;
+    this.sink = init.sink;
+    this.extras = init.extras;
+  }
+
+  get segment(): Segment {
+    return this;
+  }
+
+  /** Sets the user who made the request (indexed, filterable with `user = "…"`). */
+  setUser(user: string): this {
+    this.user = capString(String(user));
+    return this;
+  }
+
+  close(error?: unknown): void {
+    if (this.endTime !== undefined) return;
+    if (error !== undefined) this.addError(error);
+    this.endTime = nowSeconds();
+    this.sink.emitSegment(this);
+  }
+
+  ownDocument(): Record<string, unknown> {
+    const doc = this.baseDocument();
+    doc['trace_id'] = this.traceId;
+    if (this.parentId) doc['parent_id'] = this.parentId;
+    if (this.user !== undefined) doc['user'] = this.user;
+    if (this.extras) Object.assign(doc, this.extras);
+    return doc;
+  }
+}
+
+/** A subsegment: a unit of work inside a segment (a function, a downstream call). */
+export class Subsegment extends Entity {
+  readonly parent: Entity;
+  readonly segment: Segment;
+  readonly namespace: 'remote' | 'aws' | 'local' | undefined;
+  traced = false;
+
+  constructor(name: string, parent: Entity, namespace?: 'remote' | 'aws' | 'local') {
+    super(name);
+    this.parent = parent;
+    this.segment = parent.segment;
+    this.namespace = namespace;
+  }
+
+  get traceId(): string {
+    return this.segment.traceId;
+  }
+
+  close(error?: unknown): void {
+    if (this.endTime !== undefined) return;
+    if (error !== undefined) this.addError(error);
+    this.endTime = nowSeconds();
+    if (this.detached) this.segment.sink.emitSubsegment(this);
+  }
+
+  ownDocument(): Record<string, unknown> {
+    const doc = this.baseDocument();
+    if (this.namespace) doc['namespace'] = this.namespace;
+    if (this.traced) doc['traced'] = true;
+    return doc;
+  }
+}
+
+/**
+ * The entity of an unsampled request: it keeps the trace id and decision for propagation and
+ * ignores everything else, so unsampled requests cost almost nothing.
+ */
+export class UnsampledEntity implements TraceEntity {
+  readonly sampled = false;
+  constructor(
+    readonly traceId: string,
+    readonly id: string,
+  ) {}
+  addAnnotation(): this {
+    return this;
+  }
+  addMetadata(): this {
+    return this;
+  }
+  addError(): this {
+    return this;
+  }
+  setError(): this {
+    return this;
+  }
+  setFault(): this {
+    return this;
+  }
+  setThrottle(): this {
+    return this;
+  }
+  close(): void {}
+}
+
+/** The handle given to code that runs with no trace context (or with the SDK disabled). */
+export const NOOP_ENTITY: TraceEntity = new UnsampledEntity('', '');

@@ -1,0 +1,34 @@
+import { randomFillSync } from 'node:crypto';
+
+/**
+ * Random identifiers for traces and entities. Random bytes are drawn from the OS in blocks of
+ * 4 KiB and hex-encoded on demand, so an id costs a slice and a string conversion, not a syscall.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let offset = POOL_BYTES;
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return hex;
+}
+
+/** A 64-bit entity (segment, subsegment, exception) id: 16 lowercase hex digits. */
+export function newEntityId(): string {
+  return randomHex(8);
+}
+
+/** An X-Ray trace id, `1-{epoch seconds, 8 hex}-{96 random bits, 24 hex}`. */
+export function newTraceId(nowSeconds: number = Date.now() / 1000): string {
+  return `1-${Math.floor(nowSeconds).toString(16).padStart(8, '0')}-${randomHex(12)}`;
+}
+
+/** A 24-hex-digit client id for the sampling API. */
+export function newClientId(): string {
+  return randomHex(12);
+}

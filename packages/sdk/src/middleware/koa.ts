@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingOptions, recordIncomingError } from '../incoming/incoming.js';
+import { runInTrace, traceNodeRequest } from '../incoming/node-request.js';
+
+/** The part of Koa's context the middleware uses. */
+export interface KoaContextLike {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/**
+ * Koa middleware; install it first: `app.use(koaTracing({ name: 'api' }))`. Errors thrown
+ * downstream are recorded as faults and rethrown for Koa's own error handling.
+ */
+export function koaTracing(
+  options: IncomingOptions = {},
+): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<unknown> {
+  return function fluoroTracing(ctx, next) {
+    const trace = traceNodeRequest(ctx.req, ctx.res, options);
+    if (!trace) return next();
+    return runInTrace(trace, () =>
+      next().catch((err: unknown) => {
+        recordIncomingError(trace, err);
+        throw err;
+      }),
+    );
+  };
+}

@@ -1,0 +1,40 @@
+import type { Subsegment } from '../entity.js';
+import { type ContextEntity, recorder } from '../recorder.js';
+import { formatXRayHeader } from '../trace-header.js';
+
+/** A started downstream call: its subsegment (when sampled) and the header to send. */
+export interface RemoteCall {
+  subsegment: Subsegment | undefined;
+  header: string;
+}
+
+/**
+ * Starts a `namespace: "remote"` subsegment for a downstream HTTP call made from the current
+ * context and returns the `X-Amzn-Trace-Id` value to inject. Undefined when there is no trace
+ * (outgoing calls outside a request are not an error) or tracing is off.
+ */
+export function startRemoteCall(method: string, url: URL): RemoteCall | undefined {
+  if (!recorder.enabled || !recorder.config.instrumentOutgoing) return undefined;
+  const parent: ContextEntity | undefined = recorder.storage.getStore();
+  if (parent === undefined) return undefined;
+  if (!parent.sampled)
+    return { subsegment: undefined, header: formatXRayHeader(parent.traceId, parent.id, false) };
+  const sub = parent.addSubsegment(url.hostname, 'remote');
+  // X-Ray's SDKs strip the query string from recorded URLs (it may carry secrets).
+  sub.http = {
+    request: { method: method.toUpperCase(), url: `${url.protocol}//${url.host}${url.pathname}` },
+  };
+  return { subsegment: sub, header: formatXRayHeader(sub.traceId, sub.id, true) };
+}
+
+/** Records the response status on a remote subsegment (4xx error, 429 throttle, 5xx fault). */
+export function recordRemoteResponse(
+  sub: Subsegment,
+  status: number,
+  contentLength: number | undefined,
+): void {
+  const response: { status: number; content_length?: number } = { status };
+  if (contentLength !== undefined && Number.isFinite(contentLength)) response.content_length = contentLength;
+  sub.http = { ...sub.http, response };
+  sub.setStatus(status);
+}

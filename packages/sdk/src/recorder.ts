@@ -1,0 +1,207 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type RecorderOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { type Emitter, MAX_DOCUMENT_BYTES, UdpEmitter } from './emitter.js';
+import { type EntitySink, Segment, type Subsegment, UnsampledEntity } from './entity.js';
+import { newEntityId, newTraceId } from './ids.js';
+import { DropCounter } from './logger.js';
+import { CentralizedSampler } from './sampling/centralized-sampler.js';
+import { LocalSampler } from './sampling/local-sampler.js';
+import type { Sampler, SamplingRequest } from './sampling/sampler.js';
+import { serializeEntity } from './serialize.js';
+import type { TraceContext } from './trace-header.js';
+
+/** The current segment or subsegment (sampled), or an unsampled placeholder. */
+export type ContextEntity = Segment | Subsegment | UnsampledEntity;
+
+/** Hooks run on `configure()` (outgoing instrumentation registers itself here). */
+type ConfigureHook = (config: ResolvedConfig) => void;
+
+const SDK_VERSION = '0.1.0';
+
+/** Options for starting a segment by hand (a job, a message, a CLI command). */
+export interface BeginSegmentOptions {
+  /** Segment name; default the configured name. */
+  name?: string;
+  /** Upstream trace context (e.g. from a message's `X-Amzn-Trace-Id`). */
+  traceContext?: TraceContext | undefined;
+  /** Attributes for sampling rules when there is no upstream decision. */
+  sampling?: Omit<SamplingRequest, 'serviceName'>;
+}
+
+/**
+ * Holds configuration, the trace context (AsyncLocalStorage), the sampler and the emitter.
+ * One instance (`recorder`) serves the whole process; `configure()` may be called again.
+ */
+export class Recorder implements EntitySink {
+  readonly storage = new AsyncLocalStorage<ContextEntity>();
+  config: ResolvedConfig = resolveConfig({});
+  private emitter: Emitter | undefined;
+  private sampler: Sampler | undefined;
+  private samplerStarted = false;
+  readonly drops = new DropCounter(() => this.config.logger);
+  private readonly hooks: ConfigureHook[] = [];
+  private extras: Record<string, unknown> = {};
+  private contextMissingLogged = false;
+
+  constructor() {
+    this.applyExtras();
+  }
+
+  /** Applies options (see `RecorderOptions`); replaces the emitter and sampler. Never throws. */
+  configure(options: RecorderOptions = {}): void {
+    const old = this.emitter;
+    this.emitter = undefined;
+    if (old) void old.close();
+    this.sampler?.stop?.();
+    this.sampler = undefined;
+    this.samplerStarted = false;
+    this.contextMissingLogged = false;
+    this.config = resolveConfig(options);
+    this.applyExtras();
+    for (const hook of this.hooks) hook(this.config);
+  }
+
+  /** Registers a function run on every later `configure()`. */
+  onConfigure(hook: ConfigureHook): void {
+    this.hooks.push(hook);
+  }
+
+  get enabled(): boolean {
+    return this.config.enabled;
+  }
+
+  /** The entity code is running in, if any. */
+  current(): ContextEntity | undefined {
+    return this.storage.getStore();
+  }
+
+  /**
+   * Like `current()`, but applies the context-missing strategy when there is none:
+   * LOG_ERROR logs (once), IGNORE is silent, RUNTIME_ERROR throws.
+   */
+  currentOrMissing(what: string): ContextEntity | undefined {
+    const entity = this.storage.getStore();
+    if (entity === undefined && this.config.enabled) this.contextMissing(what);
+    return entity;
+  }
+
+  contextMissing(what: string): void {
+    const strategy = this.config.contextMissing;
+    if (strategy === 'IGNORE') return;
+    const message = `${what}: no segment in context (is the middleware installed, or the code outside a request?)`;
+    if (strategy === 'RUNTIME_ERROR') throw new Error(`[fluoro] ${message}`);
+    if (!this.contextMissingLogged) {
+      this.contextMissingLogged = true;
+      this.config.logger.error(`${message}; logged once`);
+    }
+  }
+
+  /** Runs `fn` with `entity` as the current context. */
+  run<T>(entity: ContextEntity, fn: () => T): T {
+    return this.storage.run(entity, fn);
+  }
+
+  /** Starts a segment (sampled or not) following the upstream decision or the sampler. */
+  beginSegment(options: BeginSegmentOptions = {}): Segment | UnsampledEntity {
+    const name = this.config.nameFromEnv ? this.config.name : (options.name ?? this.config.name);
+    const upstream = options.traceContext;
+    let sampled = upstream?.sampled;
+    if (sampled === undefined) sampled = this.decide({ ...options.sampling, serviceName: name });
+    const traceId = upstream?.traceId ?? newTraceId();
+    if (!sampled) return new UnsampledEntity(traceId, newEntityId());
+    return new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras: this.extras });
+  }
+
+  private decide(request: SamplingRequest): boolean {
+    try {
+      return this.getSampler().shouldSample(request).sampled;
+    } catch (err) {
+      this.drops.drop('sampler_error', (err as Error).message);
+      return false;
+    }
+  }
+
+  private getSampler(): Sampler {
+    if (!this.sampler) {
+      const { sampling, daemon, logger } = this.config;
+      const local = new LocalSampler(sampling.rules);
+      this.sampler =
+        sampling.sampler ??
+        (sampling.centralized === false
+          ? local
+          : new CentralizedSampler({ host: daemon.tcpHost, port: daemon.tcpPort, fallback: local, logger }));
+    }
+    if (!this.samplerStarted) {
+      this.samplerStarted = true;
+      const sampler = this.sampler;
+      // Outside any trace so the pollers' timers and requests never join a request's trace.
+      this.storage.exit(() => sampler.start?.());
+    }
+    return this.sampler;
+  }
+
+  /** The sampler in use (created on first use). */
+  samplerInUse(): Sampler {
+    return this.getSampler();
+  }
+
+  emitSegment(segment: Segment): void {
+    this.emit(segment);
+  }
+
+  emitSubsegment(subsegment: Subsegment): void {
+    this.emit(subsegment);
+  }
+
+  drop(reason: string, detail: string): void {
+    this.drops.drop(reason, detail);
+  }
+
+  private emit(entity: Segment | Subsegment): void {
+    if (!this.config.enabled) return;
+    try {
+      const { documents, drops } = serializeEntity(entity, MAX_DOCUMENT_BYTES);
+      for (const d of drops) this.drops.drop(d.reason, d.detail);
+      const emitter = this.getEmitter();
+      for (const doc of documents) emitter.send(doc);
+    } catch (err) {
+      this.drops.drop('emit_error', `${entity.name}: ${(err as Error).message}`);
+    }
+  }
+
+  private getEmitter(): Emitter {
+    if (!this.emitter) {
+      const { udpHost, udpPort } = this.config.daemon;
+      this.emitter = new UdpEmitter(udpHost, udpPort, this.drops);
+    }
+    return this.emitter;
+  }
+
+  /** Resolves once every finished segment has been handed to the OS. Safe to call twice. */
+  flush(): Promise<void> {
+    return this.emitter ? this.emitter.flush() : Promise.resolve();
+  }
+
+  /** Flushes, stops sampling pollers and releases the socket. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    this.sampler?.stop?.();
+    const emitter = this.emitter;
+    this.emitter = undefined;
+    if (emitter) await emitter.close();
+  }
+
+  /** Counters: datagrams sent and items dropped by reason. */
+  stats(): { sent: number; dropped: Record<string, number> } {
+    return { sent: this.emitter?.sentCount ?? 0, dropped: this.drops.snapshot() };
+  }
+
+  private applyExtras(): void {
+    const service: Record<string, string> = { runtime: 'node', runtime_version: process.version };
+    if (this.config.serviceVersion) service['version'] = this.config.serviceVersion;
+    this.extras = { service, aws: { xray: { sdk: 'fluoro', sdk_version: SDK_VERSION } } };
+    if (this.config.origin) this.extras['origin'] = this.config.origin;
+  }
+}
+
+/** The process-wide recorder used by every exported function. */
+export const recorder = new Recorder();
