@@ -1,0 +1,289 @@
+import type { SpanRow, StoredDocument } from '@fluoro/model';
+import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
+import type { IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import { featuresOf, type ServerFeatures } from './features.js';
+import { ClickHouseHttp, type RequestOptions } from './http-client.js';
+import { migrate } from './migrate.js';
+import { enforceRetention } from './retention.js';
+import { annotationValue, toBatchRows } from './rows.js';
+import {
+  ANNOTATION_COLUMNS,
+  checkIdentifier,
+  DOCUMENT_COLUMNS,
+  type SchemaTarget,
+  TRACE_HOUR_COLUMNS,
+} from './schema.js';
+import { bindParams, type SqlParam } from './sql-literal.js';
+
+export interface ClickHouseStoreOptions {
+  /** ClickHouse's HTTP interface, e.g. `http://127.0.0.1:8123`; `user:password@` in it is sent as basic auth. */
+  url: string;
+  /** Database for Fluoro's tables, created if missing. Default `fluoro`. */
+  database?: string;
+  /**
+   * A cluster from the servers' `remote_servers`. Tables are then created `ON CLUSTER`:
+   * replicated `<table>_local` tables (ZooKeeper paths use the `{shard}` and `{replica}`
+   * macros) and `Distributed` tables sharded by trace id, which every query goes through.
+   */
+  clusterName?: string;
+  /** Days of data to keep (by span start); absent keeps everything. TTL on 19.6+, partition drops before. */
+  retentionDays?: number;
+  /** A write rejects with StoreUnavailableError after this long. Default 10,000 ms. */
+  writeTimeoutMs?: number;
+  /** A read rejects with StoreUnavailableError after this long (and ClickHouse stops it). Default 15,000 ms. */
+  queryTimeoutMs?: number;
+  /** Budget for each migration statement (ON CLUSTER waits for every server). Default 180,000 ms. */
+  ddlTimeoutMs?: number;
+}
+
+const DEFAULTS = {
+  database: 'fluoro',
+  writeTimeoutMs: 10_000,
+  queryTimeoutMs: 15_000,
+  ddlTimeoutMs: 180_000,
+};
+
+/** Longest trace the time-range queries account for: rows this far outside the range are read to find a trace's true start. */
+const MAX_TRACE_SPAN_US = 3600e6;
+const RETENTION_INTERVAL_MS = 3600_000;
+
+/**
+ * Traces in ClickHouse (18.16 and later), on one server or a cluster. Stateless apart from
+ * the connection settings: any number of Fluoro processes may share one database. Writes and
+ * reads reject with StoreUnavailableError (quickly when the server refuses connections, after
+ * the timeout when it hangs) and work again as soon as ClickHouse is back. Schema and design:
+ * schema.ts and docs/adr/0003-clickhouse-schema.md.
+ */
+export class ClickHouseStore implements Store {
+  readonly dialect = 'clickhouse' as const;
+  private closed = false;
+  private readonly pending = new Set<Promise<unknown>>();
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private readonly readOptions: RequestOptions;
+  private readonly writeOptions: RequestOptions;
+
+  private constructor(
+    private readonly http: ClickHouseHttp,
+    private readonly target: SchemaTarget,
+    /** What the server supports beyond 18.16. */
+    readonly features: ServerFeatures,
+    private readonly options: ClickHouseStoreOptions & typeof DEFAULTS,
+  ) {
+    // Queries name the Distributed tables; subqueries of a compiled filter then run on each
+    // shard against its local tables, which is exact because a trace's rows share a shard.
+    const settings: Record<string, string | number> = {
+      max_execution_time: Math.ceil(options.queryTimeoutMs / 1000),
+    };
+    if (target.cluster) settings['distributed_product_mode'] = 'local';
+    this.readOptions = { timeoutMs: options.queryTimeoutMs, settings };
+    // In cluster mode an insert returns once every shard has its rows, not when queued locally.
+    this.writeOptions = {
+      timeoutMs: options.writeTimeoutMs,
+      settings: target.cluster ? { insert_distributed_sync: 1 } : {},
+    };
+  }
+
+  /**
+   * Connects, creates or migrates the schema, and applies retention. Rejects with
+   * StoreUnavailableError when ClickHouse cannot be reached.
+   */
+  static async open(options: ClickHouseStoreOptions): Promise<ClickHouseStore> {
+    const o = { ...DEFAULTS, ...stripUndefined(options), url: options.url };
+    const target: SchemaTarget = { database: checkIdentifier('database', o.database) };
+    if (o.clusterName) target.cluster = checkIdentifier('clusterName', o.clusterName);
+    const server = new ClickHouseHttp(o.url);
+    const [row] = await server.rows<{ v: string }>('SELECT version() AS v', { timeoutMs: o.queryTimeoutMs });
+    const features = featuresOf(row?.v ?? '0');
+    await migrate(server, target, o.ddlTimeoutMs);
+    const store = new ClickHouseStore(server.withDatabase(target.database), target, features, o);
+    if (o.retentionDays !== undefined) {
+      await store.enforceRetention();
+      store.retentionTimer = setInterval(() => {
+        store.enforceRetention().catch(() => undefined);
+      }, RETENTION_INTERVAL_MS);
+      store.retentionTimer.unref();
+    }
+    return store;
+  }
+
+  /** Applies `retentionDays` now (it also runs at open and hourly); returns dropped partitions. */
+  enforceRetention(nowMs = Date.now()): Promise<string[]> {
+    if (this.options.retentionDays === undefined) return Promise.resolve([]);
+    return enforceRetention(
+      this.http,
+      this.target,
+      this.features,
+      this.options.retentionDays,
+      this.options.ddlTimeoutMs,
+      nowMs,
+    );
+  }
+
+  write(batch: IngestedDocument[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    const p = this.writeNow(batch);
+    this.pending.add(p);
+    const done = () => this.pending.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async writeNow(batch: IngestedDocument[]): Promise<void> {
+    if (batch.length === 0) return;
+    const rows = toBatchRows(batch);
+    const o = this.writeOptions;
+    // trace_hours first: once the data is visible, a lookup by trace id must find it.
+    await this.http.insert('trace_hours', TRACE_HOUR_COLUMNS, rows.traceHours, o);
+    await Promise.all([
+      this.http.insert('documents', DOCUMENT_COLUMNS, rows.documents, o),
+      this.http.insert('spans', SPAN_COLUMNS, rows.spans, o),
+      this.http.insert('annotations', ANNOTATION_COLUMNS, rows.annotations, o),
+    ]);
+  }
+
+  async getDocuments(traceIds: string[]): Promise<Map<string, StoredDocument[]>> {
+    const out = new Map<string, StoredDocument[]>();
+    const where = await this.byTraceIds(traceIds);
+    if (!where) return out;
+    const rows = await this.select<{ trace_id: string; id: string; document: string }>(
+      `SELECT trace_id, id, document FROM documents WHERE ${where.sql}
+       ORDER BY received_us DESC LIMIT 1 BY trace_id, id`,
+      where.params,
+    );
+    rows.sort((a, b) => compare(a.trace_id, b.trace_id) || compare(a.id, b.id));
+    for (const r of rows) {
+      const list = out.get(r.trace_id) ?? [];
+      list.push({ id: r.id, document: r.document });
+      out.set(r.trace_id, list);
+    }
+    return out;
+  }
+
+  async getSpans(traceIds: string[]): Promise<SpanRow[]> {
+    const where = await this.byTraceIds(traceIds);
+    if (!where) return [];
+    // Rows of the newest version of each document only: an in-progress version's rows stay
+    // until a merge replaces them, and may include spans the complete version dropped.
+    const newest = `(trace_id, doc_id, received_us) IN (
+      SELECT trace_id, id, max(received_us) FROM documents WHERE ${where.sql} GROUP BY trace_id, id)`;
+    const [spans, anns] = await Promise.all([
+      this.select<Record<string, unknown>>(
+        `SELECT ${SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where.sql} AND ${newest}
+         LIMIT 1 BY trace_id, id`,
+        [...where.params, ...where.params],
+      ),
+      this.select<AnnotationRecord>(
+        `SELECT trace_id, span_id, doc_id, key, str_value, num_value, bool_value FROM annotations
+         WHERE ${where.sql} AND ${newest} LIMIT 1 BY trace_id, doc_id, span_id, key`,
+        [...where.params, ...where.params],
+      ),
+    ]);
+    const rows = spans.map(fromSpanRecord);
+    const byKey = new Map(rows.map((r) => [`${r.traceId}/${r.id}/${r.docId}`, r]));
+    for (const a of anns) {
+      byKey
+        .get(`${a.trace_id}/${a.span_id}/${a.doc_id}`)
+        ?.annotations.push({ key: a.key, value: annotationValue(a) });
+    }
+    return rows;
+  }
+
+  async findTraces(q: TraceQuery): Promise<TracePage> {
+    const lo = q.startUs - MAX_TRACE_SPAN_US;
+    const hi = q.endUs + MAX_TRACE_SPAN_US;
+    // start_time (seconds) prunes partitions and the sort key; start_us is the exact bound.
+    const where = `start_time >= toDateTime(?) AND start_time <= toDateTime(?) AND start_us >= ? AND start_us < ?`;
+    const whereParams: SqlParam[] = [Math.floor(lo / 1e6), Math.ceil(hi / 1e6), lo, hi];
+    let having: string;
+    const havingParams: SqlParam[] = [];
+    if (q.timeRangeType === 'Event') {
+      having = 'trace_start_us < ? AND coalesce(max(end_us), max(start_us)) >= ?';
+      havingParams.push(q.endUs, q.startUs);
+    } else if (q.timeRangeType === 'Service') {
+      having = "countIf(kind = 'segment' AND ifNull(end_us, -1) >= ? AND ifNull(end_us, -1) < ?) > 0";
+      havingParams.push(q.startUs, q.endUs);
+    } else {
+      having = 'trace_start_us >= ? AND trace_start_us < ?';
+      havingParams.push(q.startUs, q.endUs);
+    }
+    const inRange = `SELECT trace_id, min(start_us) AS trace_start_us FROM spans WHERE ${where}`;
+    // The filter is a predicate on trace_id, so applying it to span rows keeps or drops whole traces.
+    const filter = q.filter?.('clickhouse') ?? { sql: '1', params: [] };
+    let cursor = '1';
+    const cursorParams: SqlParam[] = [];
+    if (q.after) {
+      cursor = '(trace_start_us < ? OR (trace_start_us = ? AND trace_id < ?))';
+      cursorParams.push(q.after.startUs, q.after.startUs, q.after.traceId);
+    }
+    const [page, counted] = await Promise.all([
+      this.select<{ trace_id: string; trace_start_us: string }>(
+        `${inRange} AND (${filter.sql}) GROUP BY trace_id HAVING (${having}) AND ${cursor}
+         ORDER BY trace_start_us DESC, trace_id DESC LIMIT ?`,
+        [...whereParams, ...filter.params, ...havingParams, ...cursorParams, q.limit + 1],
+      ),
+      this.select<{ scanned: string }>(
+        `SELECT count() AS scanned FROM (${inRange} GROUP BY trace_id HAVING ${having})`,
+        [...whereParams, ...havingParams],
+      ),
+    ]);
+    return {
+      traces: page.slice(0, q.limit).map((r) => ({ traceId: r.trace_id, startUs: Number(r.trace_start_us) })),
+      scanned: Number(counted[0]?.scanned ?? 0),
+      more: page.length > q.limit,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.retentionTimer);
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private select<T>(sql: string, params: SqlParam[]): Promise<T[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return this.http.rows<T>(bindParams(sql, params), this.readOptions);
+  }
+
+  /**
+   * A predicate selecting the given traces' rows, restricted to the hours `trace_hours` says
+   * they have rows in (so each read is an index seek per hour), or undefined when none has.
+   */
+  private async byTraceIds(traceIds: string[]): Promise<{ sql: string; params: SqlParam[] } | undefined> {
+    if (traceIds.length === 0) return undefined;
+    const ids = traceIds.map(() => '?').join(', ');
+    const hours = (
+      await this.select<{ h: number }>(
+        `SELECT DISTINCT toUInt32(hour) AS h FROM trace_hours WHERE trace_id IN (${ids})`,
+        traceIds,
+      )
+    ).map((r) => Number(r.h));
+    if (hours.length === 0) return undefined;
+    const min = Math.min(...hours);
+    const max = Math.max(...hours);
+    return {
+      sql: `start_time >= toDateTime(?) AND start_time < toDateTime(?)
+        AND toStartOfHour(start_time) IN (${hours.map(() => 'toDateTime(?)').join(', ')})
+        AND trace_id IN (${ids})`,
+      params: [min, max + 3600, ...hours, ...traceIds],
+    };
+  }
+}
+
+interface AnnotationRecord {
+  trace_id: string;
+  span_id: string;
+  doc_id: string;
+  key: string;
+  str_value: string | null;
+  num_value: number | null;
+  bool_value: number | null;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

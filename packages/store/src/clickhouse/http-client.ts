@@ -1,0 +1,103 @@
+import { ClickHouseError, fromClickHouseResponse, StoreUnavailableError } from './errors.js';
+
+export interface RequestOptions {
+  /** Abort and reject with StoreUnavailableError after this long. */
+  timeoutMs: number;
+  /** ClickHouse settings sent with the request (URL parameters). */
+  settings?: Record<string, string | number>;
+}
+
+/**
+ * ClickHouse's HTTP interface over `fetch`: SQL in the body (or, for inserts, the URL) and
+ * rows as JSONEachRow. Works with 18.16 and current releases alike because it sends nothing
+ * but the query, the database and the settings a caller asks for. Network failures and
+ * timeouts reject with StoreUnavailableError; errors ClickHouse reports, with ClickHouseError.
+ */
+export class ClickHouseHttp {
+  private readonly base: URL;
+  private readonly authorization: string | undefined;
+
+  /** `url` is the HTTP interface (http://host:8123); credentials in it become basic auth. */
+  constructor(
+    private readonly url: string,
+    private readonly database?: string,
+  ) {
+    const u = new URL(url);
+    this.authorization =
+      u.username || u.password
+        ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`
+        : undefined;
+    u.username = '';
+    u.password = '';
+    this.base = u;
+  }
+
+  /** The same server, with unqualified table names resolved in `database`. */
+  withDatabase(database: string): ClickHouseHttp {
+    return new ClickHouseHttp(this.url, database);
+  }
+
+  /** Runs a statement and returns ClickHouse's answer as text. */
+  async exec(sql: string, options: RequestOptions): Promise<string> {
+    return this.request({ body: sql }, options);
+  }
+
+  /** Runs a SELECT and returns its rows (the query must not end in FORMAT). */
+  async rows<T = Record<string, unknown>>(sql: string, options: RequestOptions): Promise<T[]> {
+    const text = await this.request({ body: `${sql}\nFORMAT JSONEachRow` }, options);
+    const out: T[] = [];
+    for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as T);
+    return out;
+  }
+
+  /** Inserts rows (objects keyed by column) into `table`. */
+  async insert(
+    table: string,
+    columns: readonly string[],
+    rows: object[],
+    options: RequestOptions,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const body = rows.map((r) => JSON.stringify(r)).join('\n');
+    await this.request(
+      { query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONEachRow`, body },
+      options,
+    );
+  }
+
+  private async request(req: { query?: string; body: string }, options: RequestOptions): Promise<string> {
+    const url = new URL(this.base);
+    if (this.database) url.searchParams.set('database', this.database);
+    if (req.query) url.searchParams.set('query', req.query);
+    for (const [k, v] of Object.entries(options.settings ?? {})) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+    if (this.authorization) headers['authorization'] = this.authorization;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: req.body,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      text = await response.text();
+    } catch (e) {
+      throw unavailable(this.base.origin, e, options.timeoutMs);
+    }
+    if (!response.ok) throw fromClickHouseResponse(response.status, text);
+    // ClickHouse reports an error found while streaming an answer inside a 200 body.
+    if (/^Code: \d+, e\.displayText\(\)/m.test(text)) throw fromClickHouseResponse(500, text);
+    return text;
+  }
+}
+
+function unavailable(origin: string, e: unknown, timeoutMs: number): Error {
+  if (e instanceof ClickHouseError) return e;
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    return new StoreUnavailableError(`ClickHouse at ${origin} did not answer within ${timeoutMs} ms`);
+  }
+  const why = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  return new StoreUnavailableError(`ClickHouse at ${origin} is unreachable: ${why}`);
+}

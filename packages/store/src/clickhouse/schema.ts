@@ -1,0 +1,222 @@
+/**
+ * ClickHouse tables, named and shaped like DuckDB's `documents`, `spans` and `annotations` so
+ * one filter compiler targets both, plus `trace_hours` (trace id → the hours its spans start
+ * in). Why this shape: docs/adr/0003-clickhouse-schema.md. In short:
+ * - partitions are days of the span's start (`start_time`, derived from `start_us`), so
+ *   retention drops whole partitions and a time-range query reads only its days;
+ * - the sort key is (hour of start, trace id, ...): a time-range query reads only its hours,
+ *   and a trace whose hours `trace_hours` gives is one index seek per hour;
+ * - every engine is a ReplacingMergeTree whose sort key ends in the columns that identify a
+ *   row (trace, document, span[, key]) with `received_us` as version, so retried batches and
+ *   in-progress → complete replacements collapse on merge; reads pick the newest version
+ *   themselves and never depend on merges having happened.
+ * In cluster mode each table is a replicated `<name>_local` on every server plus a
+ * `Distributed` `<name>` sharded by `cityHash64(trace_id)`, so a trace's rows share a shard.
+ */
+
+/** Where the schema lives: a database, and optionally the cluster it spans. */
+export interface SchemaTarget {
+  database: string;
+  /** A cluster named in the servers' `remote_servers`; absent for a single server. */
+  cluster?: string;
+}
+
+interface TableSpec {
+  name: string;
+  columns: string[];
+  /** The version column of the ReplacingMergeTree, or '' for none (last inserted wins). */
+  version: string;
+  partitionBy: string;
+  orderBy: string;
+  /** The DateTime column retention looks at. */
+  timeColumn: string;
+}
+
+const START_TIME = "start_time DateTime('UTC') MATERIALIZED toDateTime(intDiv(start_us, 1000000))";
+
+/** The `spans` columns and their ClickHouse types, in DuckDB's order (SPAN_COLUMNS). */
+export const SPAN_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ['trace_id', 'String'],
+  ['trace_epoch_s', 'Int64'],
+  ['id', 'String'],
+  ['parent_id', 'Nullable(String)'],
+  ['doc_id', 'String'],
+  ['kind', 'String'],
+  ['name', 'String'],
+  ['namespace', 'String'],
+  ['origin', 'String'],
+  ['start_us', 'Int64'],
+  ['end_us', 'Nullable(Int64)'],
+  ['in_progress', 'UInt8'],
+  ['error', 'UInt8'],
+  ['fault', 'UInt8'],
+  ['throttle', 'UInt8'],
+  ['http_method', 'Nullable(String)'],
+  ['http_url', 'Nullable(String)'],
+  ['http_status', 'Nullable(Int32)'],
+  ['http_user_agent', 'Nullable(String)'],
+  ['http_client_ip', 'Nullable(String)'],
+  ['user_name', 'Nullable(String)'],
+  ['resource_arn', 'Nullable(String)'],
+  ['instance_id', 'Nullable(String)'],
+  ['availability_zone', 'Nullable(String)'],
+  ['account_id', 'Nullable(String)'],
+  ['exception_messages', 'Array(String)'],
+  ['received_us', 'Int64'],
+];
+
+export const DOCUMENT_COLUMNS = [
+  'trace_id',
+  'trace_epoch_s',
+  'id',
+  'in_progress',
+  'received_us',
+  'document',
+  'start_us',
+] as const;
+
+export const ANNOTATION_COLUMNS = [
+  'trace_id',
+  'trace_epoch_s',
+  'span_id',
+  'doc_id',
+  'key',
+  'str_value',
+  'num_value',
+  'bool_value',
+  'start_us',
+  'received_us',
+] as const;
+
+export const TRACE_HOUR_COLUMNS = ['trace_id', 'hour'] as const;
+
+const HOUR_KEY = 'toStartOfHour(start_time)';
+
+const TABLES: TableSpec[] = [
+  {
+    name: 'documents',
+    columns: [
+      'trace_id String',
+      'trace_epoch_s Int64',
+      'id String',
+      'in_progress UInt8',
+      'received_us Int64',
+      'document String',
+      // The start of the document's own entity: its partition and hour.
+      'start_us Int64',
+      START_TIME,
+    ],
+    version: 'received_us',
+    timeColumn: 'start_time',
+    partitionBy: 'toDate(start_time)',
+    orderBy: `(${HOUR_KEY}, trace_id, id)`,
+  },
+  {
+    name: 'spans',
+    columns: [...SPAN_COLUMN_TYPES.map(([c, t]) => `${c} ${t}`), START_TIME],
+    version: 'received_us',
+    timeColumn: 'start_time',
+    partitionBy: 'toDate(start_time)',
+    orderBy: `(${HOUR_KEY}, trace_id, doc_id, id)`,
+  },
+  {
+    name: 'annotations',
+    columns: [
+      'trace_id String',
+      'trace_epoch_s Int64',
+      'span_id String',
+      'doc_id String',
+      'key String',
+      'str_value Nullable(String)',
+      'num_value Nullable(Float64)',
+      'bool_value Nullable(UInt8)',
+      // The annotated span's start: its partition and hour.
+      'start_us Int64',
+      'received_us Int64',
+      START_TIME,
+    ],
+    version: 'received_us',
+    timeColumn: 'start_time',
+    partitionBy: 'toDate(start_time)',
+    orderBy: `(${HOUR_KEY}, trace_id, doc_id, span_id, key)`,
+  },
+  {
+    // One row per (trace, hour a span of it starts in): where to look for a trace by id.
+    name: 'trace_hours',
+    columns: ['trace_id String', "hour DateTime('UTC')"],
+    version: '',
+    partitionBy: 'toDate(hour)',
+    orderBy: '(trace_id, hour)',
+    timeColumn: 'hour',
+  },
+];
+
+/** The tables that hold trace data and their time column (retention applies to each). */
+export const DATA_TABLES: ReadonlyArray<{ name: string; timeColumn: string }> = TABLES;
+
+/** The physical (MergeTree) table behind `name`: itself, or `<name>_local` in cluster mode. */
+export function localTable(target: SchemaTarget, name: string): string {
+  return target.cluster ? `${name}_local` : name;
+}
+
+export function onCluster(target: SchemaTarget): string {
+  return target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+}
+
+function createTable(target: SchemaTarget, t: TableSpec): string[] {
+  const db = target.database;
+  const local = localTable(target, t.name);
+  const engine = target.cluster
+    ? `ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${db}/${t.name}', '{replica}'${t.version ? `, ${t.version}` : ''})`
+    : `ReplacingMergeTree(${t.version})`;
+  const ddl = [
+    `CREATE TABLE IF NOT EXISTS ${db}.${local}${onCluster(target)} (\n  ${t.columns.join(',\n  ')}\n) ENGINE = ${engine}
+PARTITION BY ${t.partitionBy}
+ORDER BY ${t.orderBy}`,
+  ];
+  if (target.cluster) {
+    ddl.push(
+      `CREATE TABLE IF NOT EXISTS ${db}.${t.name}${onCluster(target)} AS ${db}.${local}
+ENGINE = Distributed(${target.cluster}, ${db}, ${local}, cityHash64(trace_id))`,
+    );
+  }
+  return ddl;
+}
+
+/** A schema change: idempotent statements, applied once per database in version order. */
+export interface Migration {
+  version: number;
+  description: string;
+  statements(target: SchemaTarget): string[];
+}
+
+/** Every migration, oldest first. Append only; never edit one that has shipped. */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'documents, spans, annotations, trace_hours',
+    statements: (target) => TABLES.flatMap((t) => createTable(target, t)),
+  },
+];
+
+/** The table that records applied migrations (replicated to every server in cluster mode). */
+export function migrationsTable(target: SchemaTarget): string {
+  const db = target.database;
+  const engine = target.cluster
+    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/schema_migrations', '{replica}')`
+    : 'ReplacingMergeTree()';
+  return `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations${onCluster(target)} (
+  version UInt32,
+  description String,
+  applied_at DateTime('UTC') DEFAULT now()
+) ENGINE = ${engine}
+ORDER BY version`;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Throws unless `name` is a plain identifier (database and cluster names go into DDL as is). */
+export function checkIdentifier(what: string, name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`${what} must match ${IDENTIFIER}: ${JSON.stringify(name)}`);
+  return name;
+}
