@@ -1,0 +1,129 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { configure, flush } from '../index.js';
+import { APPS, get, type RunningApp } from '../test-support/apps.test-helpers.js';
+import {
+  type Doc,
+  SAMPLE_ALL,
+  startUdpCollector,
+  type UdpCollector,
+} from '../test-support/udp-collector.test-helpers.js';
+
+let collector: UdpCollector;
+let front: RunningApp;
+let back: RunningApp;
+
+beforeAll(async () => {
+  collector = await startUdpCollector();
+  configure({ daemonAddress: collector.address, sampling: { rules: SAMPLE_ALL, centralized: false } });
+  // Two instrumented services in one process share the recorder; names tell them apart.
+  front = await APPS['express 5']!({ name: 'front' });
+  back = await APPS['fastify']!({ name: 'back' });
+});
+afterAll(async () => {
+  await front.close();
+  await back.close();
+  await collector.close();
+});
+beforeEach(() => collector.clear());
+
+function find(docs: Doc[], predicate: (d: Doc) => boolean): Doc | undefined {
+  for (const d of docs) {
+    if (predicate(d)) return d;
+    const inner = find(d.subsegments ?? [], predicate);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+async function traceOf(traceId: string, segments: number): Promise<Doc[]> {
+  await flush();
+  await collector.waitFor((docs) => docs.filter((d) => d.trace_id === traceId && !d.type).length >= segments);
+  return collector.trace(traceId);
+}
+
+describe.each([
+  ['fetch', 'fetch'],
+  ['http.request', 'http'],
+])('service → service over %s', (_label, via) => {
+  test.each([
+    [
+      'X-Amzn-Trace-Id',
+      { 'x-amzn-trace-id': 'Root=1-6a1b2c3d-aaaaaaaaaaaaaaaaaaaaaaaa;Parent=1111111111111111;Sampled=1' },
+    ],
+    ['traceparent', { traceparent: '00-6a1b2c3daaaaaaaaaaaaaaaaaaaaaaaa-1111111111111111-01' }],
+  ])('a %s caller gets one trace with correct parent/child links', async (_h, headers) => {
+    const traceId = '1-6a1b2c3d-aaaaaaaaaaaaaaaaaaaaaaaa';
+    const to = `http://127.0.0.1:${back.port}/hello?secret=1`;
+    const res = await get(front.port, `/call?to=${encodeURIComponent(to)}&via=${via}`, {
+      ...headers,
+      'x-req-id': `${via}-${_h}`,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('hello');
+    const segments = await traceOf(traceId, 2);
+    const frontSeg = segments.find((s) => s.name === 'front');
+    const backSeg = segments.find((s) => s.name === 'back');
+    expect(frontSeg?.parent_id).toBe('1111111111111111');
+    const remote = find(frontSeg?.subsegments ?? [], (d) => d['namespace'] === 'remote');
+    expect(remote).toMatchObject({
+      name: '127.0.0.1',
+      namespace: 'remote',
+      http: {
+        request: { method: 'GET', url: `http://127.0.0.1:${back.port}/hello` },
+        response: { status: 200, content_length: 5 },
+      },
+    });
+    expect(remote?.['end_time']).toBeDefined();
+    // The callee's segment points at the caller's subsegment, in the same trace.
+    expect(backSeg?.trace_id).toBe(traceId);
+    expect(backSeg?.parent_id).toBe(remote?.id);
+    expect(backSeg?.subsegments?.map((s) => s.name)).toEqual(['outer']);
+  });
+
+  test('a failing downstream marks the remote subsegment', async () => {
+    const to = `http://127.0.0.1:${back.port}/status/503`;
+    const res = await get(front.port, `/call?to=${encodeURIComponent(to)}&via=${via}`);
+    const traceId = /Root=([^;]+)/.exec(String(res.headers['x-amzn-trace-id']))?.[1] ?? '';
+    const segments = await traceOf(traceId, 2);
+    const remote = find(segments, (d) => d['namespace'] === 'remote');
+    expect(remote?.['fault']).toBe(true);
+    expect((remote?.['http'] as { response: { status: number } }).response.status).toBe(503);
+  });
+});
+
+test('a refused connection is recorded as a remote fault and the error reaches the caller', async () => {
+  const closed = createServer();
+  closed.listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const res = await get(front.port, `/call?to=${encodeURIComponent(`http://127.0.0.1:${port}/`)}&via=http`);
+  expect(res.status).toBe(500);
+  const traceId = /Root=([^;]+)/.exec(String(res.headers['x-amzn-trace-id']))?.[1] ?? '';
+  const [segment] = await traceOf(traceId, 1);
+  const remote = find(segment?.subsegments ?? [], (d) => d['namespace'] === 'remote');
+  expect(remote?.['fault']).toBe(true);
+  const cause = remote?.['cause'] as { exceptions: { message: string; remote: boolean }[] };
+  expect(cause.exceptions[0]?.message).toContain('ECONNREFUSED');
+  expect(cause.exceptions[0]?.remote).toBe(true);
+});
+
+test('calls made outside a trace are not traced and carry no header', async () => {
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers['x-amzn-trace-id'] as string | undefined);
+    res.end('ok');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+  await get(port, '/');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  expect(seen).toEqual([undefined, undefined]);
+  await flush();
+  expect(collector.docs).toEqual([]);
+});
