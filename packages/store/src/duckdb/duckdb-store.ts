@@ -39,6 +39,7 @@ export class DuckDbStore implements Store {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
+    private readonly reader2: DuckDBConnection,
     private readonly recent: RecentDocuments,
   ) {}
 
@@ -50,6 +51,7 @@ export class DuckDbStore implements Store {
     const writer = await instance.connect();
     for (const ddl of DUCKDB_SCHEMA) await writer.run(ddl);
     const reader = await instance.connect();
+    const reader2 = await instance.connect();
     const recent = new RecentDocuments();
     // Documents that may still be updated after a restart: every in-progress one, and the last
     // few minutes' (retries). Older duplicates are resolved at read time (newest version wins).
@@ -59,7 +61,7 @@ export class DuckDbStore implements Store {
       [since],
     );
     for (const [traceId, id] of open.getRows()) recent.add(String(traceId), String(id));
-    return new DuckDbStore(instance, writer, reader, recent);
+    return new DuckDbStore(instance, writer, reader, reader2, recent);
   }
 
   write(batch: IngestedDocument[]): Promise<void> {
@@ -85,7 +87,13 @@ export class DuckDbStore implements Store {
       const spans = await c.createAppender('spans');
       const anns = await c.createAppender('annotations');
       // A batch may hold two versions of one document: only the last is kept.
+      let sinceYield = 0;
       for (const d of lastVersions(batch)) {
+        if (sinceYield >= ROWS_PER_YIELD) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        sinceYield += d.rows.length + 1;
         const epoch = BigInt(traceIdEpochSeconds(d.traceId));
         docs.appendVarchar(d.traceId);
         docs.appendBigInt(epoch);
@@ -128,16 +136,22 @@ export class DuckDbStore implements Store {
     const out = new Map<string, StoredDocument[]>();
     if (traceIds.length === 0) return out;
     const { where, params } = byTraceIds(traceIds);
+    // Oldest first, so a later version of a document overwrites an older one that outlived RecentDocuments.
     const r = await this.reader.runAndReadAll(
-      `SELECT trace_id, id, document FROM documents WHERE ${where}
-       QUALIFY row_number() OVER (PARTITION BY trace_id, id ORDER BY received_us DESC) = 1
-       ORDER BY trace_id, id`,
+      `SELECT trace_id, id, document FROM documents WHERE ${where} ORDER BY received_us`,
       params,
     );
+    const newest = new Map<string, Map<string, string>>();
     for (const [traceId, id, document] of r.getRows()) {
-      const list = out.get(String(traceId)) ?? [];
-      list.push({ id: String(id), document: String(document) });
-      out.set(String(traceId), list);
+      const byId = newest.get(String(traceId)) ?? new Map<string, string>();
+      byId.set(String(id), String(document));
+      newest.set(String(traceId), byId);
+    }
+    for (const [traceId, byId] of newest) {
+      out.set(
+        traceId,
+        [...byId].sort(([a], [b]) => a.localeCompare(b)).map(([id, document]) => ({ id, document })),
+      );
     }
     return out;
   }
@@ -145,23 +159,29 @@ export class DuckDbStore implements Store {
   async getSpans(traceIds: string[]): Promise<SpanRow[]> {
     if (traceIds.length === 0) return [];
     const { where, params } = byTraceIds(traceIds);
-    const spans = await this.reader.runAndReadAll(
-      `SELECT ${SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where}
-       QUALIFY row_number() OVER (PARTITION BY trace_id, id ORDER BY received_us DESC) = 1`,
-      params,
-    );
-    const anns = await this.reader.runAndReadAll(
-      `SELECT trace_id, span_id, doc_id, key, str_value, num_value, bool_value FROM annotations WHERE ${where}`,
-      params,
-    );
-    const rows = spans.getRowObjectsJS().map(fromSpanRecord);
-    const byKey = new Map(rows.map((r) => [`${r.traceId}/${r.id}/${r.docId}`, r]));
+    // Two connections, so both reads run at once.
+    const [spans, anns] = await Promise.all([
+      this.reader.runAndReadAll(
+        `SELECT ${SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where} ORDER BY received_us`,
+        params,
+      ),
+      this.reader2.runAndReadAll(
+        `SELECT trace_id, span_id, doc_id, key, str_value, num_value, bool_value FROM annotations WHERE ${where}`,
+        params,
+      ),
+    ]);
+    // The newest version of each span wins (rows come oldest first).
+    const byKey = new Map<string, SpanRow>();
+    for (const record of spans.getRowObjectsJS()) {
+      const r = fromSpanRecord(record);
+      byKey.set(`${r.traceId}/${r.id}`, r);
+    }
     for (const [traceId, spanId, docId, key, s, n, b] of anns.getRowsJS()) {
-      const row = byKey.get(`${traceId}/${spanId}/${docId}`);
-      if (!row) continue;
+      const row = byKey.get(`${traceId}/${spanId}`);
+      if (!row || row.docId !== docId || row.annotations.some((a) => a.key === key)) continue;
       row.annotations.push({ key: String(key), value: (s ?? n ?? b) as string | number | boolean });
     }
-    return rows;
+    return [...byKey.values()];
   }
 
   async findTraces(q: TraceQuery): Promise<TracePage> {
@@ -227,9 +247,14 @@ export class DuckDbStore implements Store {
     await this.writer.run('CHECKPOINT').catch(() => undefined);
     this.writer.closeSync();
     this.reader.closeSync();
+    this.reader2.closeSync();
     this.instance.closeSync();
   }
 }
+
+const VARCHAR_LIST = LIST(VARCHAR);
+/** Rows appended between yields to the event loop, so UDP datagrams are read while a big batch is written. */
+const ROWS_PER_YIELD = 2000;
 
 function lastVersions(batch: IngestedDocument[]): IngestedDocument[] {
   const last = new Map<string, IngestedDocument>();
@@ -275,7 +300,9 @@ function appendSpan(a: DuckDBAppender, r: SpanRow): void {
   nullable(a, r.instanceId);
   nullable(a, r.availabilityZone);
   nullable(a, r.accountId);
-  a.appendList(listValue(r.exceptionMessages), LIST(VARCHAR));
+  // Most spans have no exception: NULL costs a third of an empty list in the appender.
+  if (r.exceptionMessages.length === 0) a.appendNull();
+  else a.appendList(listValue(r.exceptionMessages), VARCHAR_LIST);
   a.appendBigInt(BigInt(r.receivedUs));
   a.endRow();
 }

@@ -39,7 +39,7 @@ export const DUCKDB_SCHEMA = [
     instance_id VARCHAR,
     availability_zone VARCHAR,
     account_id VARCHAR,
-    exception_messages VARCHAR[] NOT NULL,
+    exception_messages VARCHAR[], -- NULL when the span recorded no exception message
     received_us BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS annotations (
