@@ -26,6 +26,8 @@ export interface Spec {
   messages?: string[];
   ann?: Record<string, string | number | boolean>;
   kids?: Spec[];
+  /** Root only: a parent id that is not in the trace (the caller was not traced). */
+  orphan?: boolean;
 }
 
 export const EPOCH_S = 0x5f000000;
@@ -86,6 +88,6 @@ export function buildTrace(traceId: string, root: Spec): SpanRow[] {
     const doc = { trace_id: traceId, ...visit(spec, id, parentId) } as unknown as SegmentDocument;
     docs.push(doc);
   };
-  addSegment({ ...root, seg: true }, newId(), undefined);
+  addSegment({ ...root, seg: true }, newId(), root.orphan ? 'ffffffffffffffff' : undefined);
   return docs.flatMap((d) => toSpanRows(d, 1_000_000));
 }

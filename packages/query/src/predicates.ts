@@ -115,7 +115,6 @@ function parseAnnotation(c: Cursor, t: Token, key: string, scope: Scope): Filter
   if (!op) return { kind: 'annotation', key, op: 'set', value: null, column };
   const v = c.peek();
   if (v.kind !== 'string' && v.kind !== 'word') c.fail(`expected a value${c.after()}`, v);
-  c.next();
   const n = numberOf(v);
   const lower = v.text.toLowerCase();
   const value: string | number | boolean =
@@ -130,6 +129,7 @@ function parseAnnotation(c: Cursor, t: Token, key: string, scope: Scope): Filter
   if (ordering && typeof value !== 'number') c.fail(`expected a number${c.after()}`, v);
   if (WORD_OPS.has(op) && typeof value !== 'string') c.fail(`expected a quoted string${c.after()}`, v);
   if (op === 'matches') checkRegex(value as string, v.column);
+  c.next();
   return { kind: 'annotation', key, op, value, column };
 }
 

@@ -39,8 +39,9 @@ const DUCKDB: SqlDialect = {
     }
   },
   anyElement(col, op, value) {
-    if (op === 'set') return raw(`(len(${col}) > 0)`);
-    return sql`(len(list_filter(${raw(col)}, m -> ${DUCKDB.stringCompare(raw('m'), op, value)})) > 0)`;
+    // coalesce: a list written empty by the appender can read back as NULL.
+    if (op === 'set') return raw(`(coalesce(len(${col}), 0) > 0)`);
+    return sql`(coalesce(len(list_filter(${raw(col)}, m -> ${DUCKDB.stringCompare(raw('m'), op, value)})), 0) > 0)`;
   },
   rootId: raw(
     `CASE WHEN count(*) FILTER (WHERE ${ROOT_ENTRY}) > 0
