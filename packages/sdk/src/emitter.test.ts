@@ -30,9 +30,10 @@ beforeEach(() => {
   collector.clear();
 });
 
+/** Waits until the trace's assembled tree holds `subsegments` subsegments; returns its root. */
 async function received(traceId: string, subsegments: number): Promise<Doc> {
   await flush();
-  await collector.waitFor((docs) => {
+  await collector.waitFor(() => {
     const [root] = collector.trace(traceId);
     return root !== undefined && descendants(root).length >= subsegments;
   });

@@ -90,7 +90,7 @@ describe.each([
     const segments = await traceOf(traceId, 2);
     const remote = find(segments, (d) => d['namespace'] === 'remote');
     expect(remote?.['fault']).toBe(true);
-    expect((remote?.['http'] as { response: { status: number } }).response.status).toBe(503);
+    expect(remote?.['http']).toMatchObject({ response: { status: 503 } });
   });
 });
 
