@@ -115,15 +115,19 @@ export class CentralizedSampler implements Sampler {
 
   constructor(private readonly options: CentralizedSamplerOptions) {}
 
-  shouldSample(request: SamplingRequest): SamplingDecision {
-    const now = Date.now();
-    if (this.rules.length === 0 || now - this.rulesFetchedMs > RULE_CACHE_TTL_MS) {
-      return this.options.fallback.shouldSample(request);
+  shouldSample(request: SamplingRequest, nowMs: number = Date.now()): SamplingDecision {
+    if (this.rules.length === 0 || nowMs - this.rulesFetchedMs > RULE_CACHE_TTL_MS) {
+      return this.options.fallback.shouldSample(request, nowMs);
     }
     for (const rule of this.rules) {
-      if (rule.matches(request)) return { sampled: rule.decide(now), ruleName: rule.name };
+      if (rule.matches(request)) return { sampled: rule.decide(nowMs), ruleName: rule.name };
     }
-    return this.options.fallback.shouldSample(request);
+    return this.options.fallback.shouldSample(request, nowMs);
+  }
+
+  /** Names of the rules in use, in priority order (empty until the first fetch succeeds). */
+  ruleNames(): string[] {
+    return this.rules.map((r) => r.name);
   }
 
   start(): void {

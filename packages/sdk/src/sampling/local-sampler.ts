@@ -47,11 +47,11 @@ export class LocalSampler implements Sampler {
     this.fallback = { rule: { ...d }, reservoir: new Reservoir(d.fixed_target) };
   }
 
-  shouldSample(request: SamplingRequest): SamplingDecision {
+  shouldSample(request: SamplingRequest, nowMs: number = Date.now()): SamplingDecision {
     for (const compiled of this.rules) {
-      if (this.matches(compiled.rule, request)) return { sampled: decide(compiled) };
+      if (this.matches(compiled.rule, request)) return { sampled: decide(compiled, nowMs) };
     }
-    return { sampled: decide(this.fallback) };
+    return { sampled: decide(this.fallback, nowMs) };
   }
 
   private matches(rule: LocalSamplingRule, r: SamplingRequest): boolean {
@@ -65,8 +65,8 @@ export class LocalSampler implements Sampler {
   }
 }
 
-function decide(compiled: CompiledRule): boolean {
-  if (compiled.reservoir.take()) return true;
+function decide(compiled: CompiledRule, nowMs: number): boolean {
+  if (compiled.reservoir.take(nowMs)) return true;
   const rate = compiled.rule.rate;
   return rate >= 1 || (rate > 0 && Math.random() < rate);
 }

@@ -21,7 +21,8 @@ export interface SamplingDecision {
 
 /** Decides whether a new trace is recorded. Must be cheap and must never throw. */
 export interface Sampler {
-  shouldSample(request: SamplingRequest): SamplingDecision;
+  /** `nowMs` (epoch milliseconds) defaults to the current time; tests pass it to pin the second. */
+  shouldSample(request: SamplingRequest, nowMs?: number): SamplingDecision;
   /** Starts background work (polling), if any. Called once, outside any trace context. */
   start?(): void;
   /** Stops background work. Safe to call twice. */

@@ -1,0 +1,344 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { configure, flush } from '../index.js';
+import { APPS, get } from '../test-support/apps.test-helpers.js';
+import { startUdpCollector, type UdpCollector } from '../test-support/udp-collector.test-helpers.js';
+import { CentralizedSampler, type SamplingRuleDocument } from './centralized-sampler.js';
+import { wildcardMatch } from './glob.js';
+import { DEFAULT_LOCAL_RULES, LocalSampler } from './local-sampler.js';
+import { Reservoir } from './sampler.js';
+
+const quiet = { error: () => {}, warn: () => {}, debug: () => {} };
+const SECOND = 1_700_000_000_000;
+const req = (path: string, method = 'GET', host = 'api.example.com') => ({
+  path,
+  method,
+  host,
+  serviceName: 'svc',
+});
+
+describe('wildcardMatch', () => {
+  test.each([
+    ['*', '', true],
+    ['*', 'anything', true],
+    ['/api/*', '/api/orders/1', true],
+    ['/api/*', '/apix', false],
+    ['/a?c', '/abc', true],
+    ['/a?c', '/ac', false],
+    ['*.EXAMPLE.com', 'api.example.COM', true],
+    ['a*b*c', 'aXXbYYc', true],
+    ['a*b*c', 'aXXbYY', false],
+    ['', '', true],
+    ['', 'x', false],
+  ])('%s vs %s → %s', (pattern, text, expected) => {
+    expect(wildcardMatch(pattern, text)).toBe(expected);
+  });
+});
+
+describe('Reservoir', () => {
+  test('allows perSecond takes in each second', () => {
+    const r = new Reservoir(2);
+    expect([r.take(SECOND), r.take(SECOND + 10), r.take(SECOND + 999)]).toEqual([true, true, false]);
+    expect(r.take(SECOND + 1000)).toBe(true);
+  });
+});
+
+describe('LocalSampler', () => {
+  test('default rules: the first request each second, then about 5 %', () => {
+    const sampler = new LocalSampler(DEFAULT_LOCAL_RULES);
+    const decisions = Array.from({ length: 20_000 }, () => sampler.shouldSample(req('/x'), SECOND).sampled);
+    expect(decisions[0]).toBe(true);
+    const rate = decisions.slice(1).filter(Boolean).length / 19_999;
+    // 5 % of 19,999 with a binomial spread of ~31: far from either bound unless the rate is wrong.
+    expect(rate).toBeGreaterThan(0.04);
+    expect(rate).toBeLessThan(0.06);
+    expect(sampler.shouldSample(req('/x'), SECOND + 1000).sampled).toBe(true);
+  });
+
+  test('user rules match by host, method and path; first match wins; default last', () => {
+    const sampler = new LocalSampler({
+      version: 2,
+      rules: [
+        { host: '*', http_method: '*', url_path: '/health*', fixed_target: 0, rate: 0 },
+        { host: 'admin.*', http_method: 'POST', url_path: '*', fixed_target: 0, rate: 1 },
+        { host: '*', http_method: '*', url_path: '/api/*', fixed_target: 1, rate: 0 },
+      ],
+      default: { fixed_target: 0, rate: 0 },
+    });
+    expect(sampler.shouldSample(req('/healthz'), SECOND).sampled).toBe(false);
+    expect(sampler.shouldSample(req('/anything', 'POST', 'admin.example.com'), SECOND).sampled).toBe(true);
+    expect(sampler.shouldSample(req('/anything', 'GET', 'admin.example.com'), SECOND).sampled).toBe(false);
+    expect(sampler.shouldSample(req('/api/orders'), SECOND).sampled).toBe(true);
+    expect(sampler.shouldSample(req('/api/orders'), SECOND).sampled).toBe(false);
+    expect(sampler.shouldSample(req('/other'), SECOND).sampled).toBe(false);
+  });
+
+  test('version 1 rules match the service name instead of the host', () => {
+    const sampler = new LocalSampler({
+      version: 1,
+      rules: [{ service_name: 'checkout', http_method: '*', url_path: '*', fixed_target: 0, rate: 1 }],
+      default: { fixed_target: 0, rate: 0 },
+    });
+    expect(sampler.shouldSample({ serviceName: 'checkout', path: '/' }, SECOND).sampled).toBe(true);
+    expect(sampler.shouldSample({ serviceName: 'other', path: '/' }, SECOND).sampled).toBe(false);
+  });
+});
+
+/** A real sampling API (the daemon's TCP side) that records what clients send. */
+interface SamplingApi {
+  port: number;
+  rules: SamplingRuleDocument[];
+  targets: Record<string, unknown>[];
+  lastRuleModification?: number;
+  ruleFetches: number;
+  statistics: Record<string, unknown>[][];
+  server: Server;
+}
+
+async function startSamplingApi(): Promise<SamplingApi> {
+  const api: SamplingApi = {
+    port: 0,
+    rules: [],
+    targets: [],
+    ruleFetches: 0,
+    statistics: [],
+    server: createServer(),
+  };
+  api.server.on('request', (request, response) => {
+    let body = '';
+    request.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    request.on('end', () => {
+      response.setHeader('content-type', 'application/json');
+      if (request.url === '/GetSamplingRules') {
+        api.ruleFetches++;
+        response.end(
+          JSON.stringify({ SamplingRuleRecords: api.rules.map((SamplingRule) => ({ SamplingRule })) }),
+        );
+      } else if (request.url === '/SamplingTargets') {
+        api.statistics.push(
+          (JSON.parse(body) as { SamplingStatisticsDocuments: Record<string, unknown>[] })
+            .SamplingStatisticsDocuments,
+        );
+        response.end(
+          JSON.stringify({
+            SamplingTargetDocuments: api.targets,
+            LastRuleModification: api.lastRuleModification,
+            UnprocessedStatistics: [],
+          }),
+        );
+      } else {
+        response.statusCode = 404;
+        response.end('{}');
+      }
+    });
+  });
+  api.server.listen(0, '127.0.0.1');
+  await once(api.server, 'listening');
+  api.port = (api.server.address() as AddressInfo).port;
+  return api;
+}
+
+function rule(
+  name: string,
+  priority: number,
+  extra: Partial<SamplingRuleDocument> = {},
+): SamplingRuleDocument {
+  return {
+    RuleName: name,
+    Priority: priority,
+    FixedRate: 0,
+    ReservoirSize: 0,
+    ServiceName: '*',
+    ServiceType: '*',
+    Host: '*',
+    HTTPMethod: '*',
+    URLPath: '*',
+    ResourceARN: '*',
+    Version: 1,
+    ...extra,
+  };
+}
+
+describe('CentralizedSampler', () => {
+  let api: SamplingApi;
+  beforeAll(async () => {
+    api = await startSamplingApi();
+  });
+  afterAll(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
+  beforeEach(() => {
+    api.targets = [];
+    api.statistics = [];
+    api.lastRuleModification = undefined;
+    api.ruleFetches = 0;
+  });
+
+  const never = new LocalSampler({ version: 2, default: { fixed_target: 0, rate: 0 } });
+  const make = () =>
+    new CentralizedSampler({ host: '127.0.0.1', port: api.port, fallback: never, logger: quiet });
+
+  test('uses the fallback until rules arrive, then rules by priority; skips rules SDKs must ignore', async () => {
+    api.rules = [
+      rule('Default', 10000, { FixedRate: 1 }),
+      rule('no-api', 10, { URLPath: '/api/*' }),
+      rule('all-post', 20, { HTTPMethod: 'POST', FixedRate: 1 }),
+      rule('other-arn', 1, { ResourceARN: 'arn:aws:lambda:x', FixedRate: 1 }),
+      rule('attrs', 2, { Attributes: { a: 'b' }, FixedRate: 1 }),
+      rule('v2', 3, { Version: 2, FixedRate: 1 }),
+    ];
+    const sampler = make();
+    expect(sampler.shouldSample(req('/x'), SECOND)).toEqual({ sampled: false });
+    expect(await sampler.refreshRules()).toBe(true);
+    expect(sampler.ruleNames()).toEqual(['no-api', 'all-post', 'Default']);
+    const now = Date.now();
+    expect(sampler.shouldSample(req('/api/orders', 'POST'), now)).toEqual({
+      sampled: false,
+      ruleName: 'no-api',
+    });
+    expect(sampler.shouldSample(req('/orders', 'POST'), now)).toEqual({
+      sampled: true,
+      ruleName: 'all-post',
+    });
+    expect(sampler.shouldSample(req('/orders'), now)).toEqual({ sampled: true, ruleName: 'Default' });
+  });
+
+  test('borrows one trace per second before a quota, then applies the quota; reports statistics', async () => {
+    api.rules = [rule('Default', 10000, { ReservoirSize: 5 })];
+    const sampler = make();
+    await sampler.refreshRules();
+    const now = Date.now();
+    const before = [1, 2, 3].map(() => sampler.shouldSample(req('/'), now).sampled);
+    expect(before).toEqual([true, false, false]);
+    api.targets = [
+      {
+        RuleName: 'Default',
+        FixedRate: 0,
+        ReservoirQuota: 3,
+        ReservoirQuotaTTL: now / 1000 + 60,
+        Interval: 10,
+      },
+    ];
+    expect(await sampler.refreshTargets()).toBe(true);
+    const [stats] = api.statistics;
+    expect(stats).toHaveLength(1);
+    expect(stats?.[0]).toMatchObject({
+      RuleName: 'Default',
+      RequestCount: 3,
+      SampledCount: 1,
+      BorrowCount: 1,
+    });
+    expect(String(stats?.[0]?.['ClientID'])).toMatch(/^[0-9a-f]{24}$/);
+    expect(typeof stats?.[0]?.['Timestamp']).toBe('number');
+    const next = now + 1000;
+    const after = [1, 2, 3, 4].map(() => sampler.shouldSample(req('/'), next).sampled);
+    expect(after).toEqual([true, true, true, false]);
+    // Counters were reset by the report.
+    await sampler.refreshTargets();
+    expect(api.statistics[1]?.[0]).toMatchObject({ RequestCount: 4, SampledCount: 3, BorrowCount: 0 });
+  });
+
+  test('an expired quota falls back to borrowing; a newer LastRuleModification refetches rules', async () => {
+    api.rules = [rule('Default', 10000, { ReservoirSize: 5 })];
+    const sampler = make();
+    await sampler.refreshRules();
+    const now = Date.now();
+    api.targets = [{ RuleName: 'Default', ReservoirQuota: 10, ReservoirQuotaTTL: now / 1000 - 1 }];
+    api.lastRuleModification = now / 1000 + 5;
+    await sampler.refreshTargets();
+    expect(api.ruleFetches).toBe(2);
+    expect([1, 2].map(() => sampler.shouldSample(req('/'), now + 2000).sampled)).toEqual([true, false]);
+  });
+
+  test('an unreachable API resolves false, logs once, and keeps the fallback', async () => {
+    const logged: string[] = [];
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const sampler = new CentralizedSampler({
+      host: '127.0.0.1',
+      port,
+      fallback: new LocalSampler({ version: 2, default: { fixed_target: 0, rate: 1 } }),
+      logger: { ...quiet, warn: (m) => logged.push(m) },
+    });
+    expect(await sampler.refreshRules()).toBe(false);
+    expect(await sampler.refreshRules()).toBe(false);
+    expect(logged).toHaveLength(1);
+    expect(sampler.shouldSample(req('/'), SECOND).sampled).toBe(true);
+  });
+});
+
+describe('sampling in the middleware', () => {
+  let collector: UdpCollector;
+  let api: SamplingApi;
+  beforeAll(async () => {
+    collector = await startUdpCollector();
+    api = await startSamplingApi();
+  });
+  afterAll(async () => {
+    await collector.close();
+    await new Promise<void>((resolve) => api.server.close(() => resolve()));
+  });
+
+  test('centralized rules polled from the daemon address decide which requests are recorded', async () => {
+    api.rules = [rule('skip-status', 1, { URLPath: '/status/*' }), rule('Default', 10000, { FixedRate: 1 })];
+    configure({
+      daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
+      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
+      logger: quiet,
+    });
+    const app = await APPS['hono']!({ name: 'sampled' });
+    try {
+      // The first request starts the poller and is decided by the local fallback (rate 0).
+      const first = await get(app.port, '/hello');
+      expect(first.headers['x-amzn-trace-id']).toMatch(/Sampled=0$/);
+      // Once the rules response is applied, /hello is sampled by the Default rule (FixedRate 1).
+      let kept = first;
+      for (let i = 0; i < 1000 && !/Sampled=1$/.test(String(kept.headers['x-amzn-trace-id'])); i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        kept = await get(app.port, '/hello');
+      }
+      expect(kept.headers['x-amzn-trace-id']).toMatch(/Sampled=1$/);
+      expect(api.ruleFetches).toBe(1);
+      const skipped = await get(app.port, '/status/200');
+      expect(skipped.headers['x-amzn-trace-id']).toMatch(/Sampled=0$/);
+      const keptAgain = await get(app.port, '/hello');
+      expect(keptAgain.headers['x-amzn-trace-id']).toMatch(/Sampled=1$/);
+      await flush();
+      await collector.waitFor((docs) => docs.length === 2);
+      expect(collector.docs.map((d) => (d['http'] as { request: { url: string } }).request.url)).toEqual([
+        `http://127.0.0.1:${app.port}/hello`,
+        `http://127.0.0.1:${app.port}/hello`,
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('upstream Sampled=1 wins over a rule that would not sample', async () => {
+    configure({
+      daemonAddress: collector.address,
+      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } }, centralized: false },
+      logger: quiet,
+    });
+    collector.clear();
+    const app = await APPS['node http']!({ name: 'forced' });
+    try {
+      const res = await get(app.port, '/hello', {
+        'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1',
+      });
+      expect(res.headers['x-amzn-trace-id']).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1');
+      const plain = await get(app.port, '/hello');
+      expect(plain.headers['x-amzn-trace-id']).toMatch(/Sampled=0$/);
+      await flush();
+      await collector.waitFor((docs) => docs.length === 1);
+      expect(collector.docs[0]?.trace_id).toBe('1-5759e988-bd862e3fe1be46a994272793');
+    } finally {
+      await app.close();
+    }
+  });
+});
