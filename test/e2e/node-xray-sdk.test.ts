@@ -133,6 +133,34 @@ describe('aws-xray-sdk-core → fluoro up → @aws-sdk/client-xray', () => {
     expect(s.Http?.HttpStatus).toBe(500);
   });
 
+  it('finds traces with X-Ray filter expressions', async () => {
+    const ok = (await (await fetch(`${appUrl}/ok`)).json()) as { traceId: string };
+    const boom = (await (await fetch(`${appUrl}/boom`)).json()) as { traceId: string };
+    const xray = fluoro.xray();
+    const find = async (FilterExpression: string) => {
+      const r = await xray.send(
+        new GetTraceSummariesCommand({
+          StartTime: before,
+          EndTime: new Date(Date.now() + 60_000),
+          FilterExpression,
+        }),
+      );
+      return new Set(r.TraceSummaries?.map((t) => t.Id));
+    };
+    await eventually(async () =>
+      (await find(`trace.id = "${boom.traceId}"`)).size === 1 ? true : undefined,
+    );
+    const faults = await find('fault');
+    expect(faults.has(boom.traceId)).toBe(true);
+    expect(faults.has(ok.traceId)).toBe(false);
+    const tenant = await find('annotation.tenant = "acme" AND http.status = 200 AND user = "alice"');
+    expect(tenant.has(ok.traceId)).toBe(true);
+    expect(tenant.has(boom.traceId)).toBe(false);
+    const slowOrBroken = await find('service("storefront") { fault } OR responsetime > 100');
+    expect(slowOrBroken.has(boom.traceId)).toBe(true);
+    expect(slowOrBroken.has(ok.traceId)).toBe(false);
+  });
+
   it('answers bad requests the way the AWS client reads them', async () => {
     const xray = fluoro.xray();
     await expect(xray.send(new BatchGetTracesCommand({ TraceIds: [] }))).rejects.toMatchObject({
@@ -142,12 +170,15 @@ describe('aws-xray-sdk-core → fluoro up → @aws-sdk/client-xray', () => {
     await expect(
       xray.send(
         new GetTraceSummariesCommand({
-          StartTime: new Date(),
+          StartTime: new Date(Date.now() - 60_000),
           EndTime: new Date(),
           FilterExpression: 'responsetime >',
         }),
       ),
-    ).rejects.toMatchObject({ name: 'InvalidRequestException' });
+    ).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message: expect.stringMatching(/expected a number .* at column \d+/),
+    });
     const r = await xray.send(
       new BatchGetTracesCommand({ TraceIds: ['not-a-trace-id', '1-00000000-000000000000000000000000'] }),
     );

@@ -6,7 +6,7 @@ import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
 import { startUdpReceiver } from './ingest/udp-receiver.js';
 import { batchGetTraces } from './xray-api/batch-get-traces.js';
-import { type FilterCompiler, getTraceSummaries } from './xray-api/get-trace-summaries.js';
+import { getTraceSummaries } from './xray-api/get-trace-summaries.js';
 import { putTraceSegments } from './xray-api/put-trace-segments.js';
 import { type DefaultSamplingRule, samplingApi } from './xray-api/sampling.js';
 
@@ -18,7 +18,6 @@ export interface FluoroServerOptions {
   http: { host: string; port: number };
   writer?: BatchWriterOptions;
   sampling?: DefaultSamplingRule;
-  compileFilter?: FilterCompiler;
 }
 
 export interface FluoroServer {
@@ -41,7 +40,7 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const router = new Router()
     .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
     .post('/Traces', batchGetTraces(options.store))
-    .post('/TraceSummaries', getTraceSummaries(options.store, options.compileFilter))
+    .post('/TraceSummaries', getTraceSummaries(options.store))
     .post('/TelemetryRecords', () => ({}))
     .post('/GetSamplingRules', sampling.getSamplingRules)
     .post('/SamplingTargets', sampling.getSamplingTargets)

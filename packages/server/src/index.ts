@@ -2,5 +2,4 @@ export { type FluoroServer, type FluoroServerOptions, startFluoroServer } from '
 export { ApiError, invalidRequest } from './http/api-error.js';
 export type { BatchWriterOptions } from './ingest/batch-writer.js';
 export { IngestStats } from './ingest/ingest-stats.js';
-export type { FilterCompiler } from './xray-api/get-trace-summaries.js';
 export type { DefaultSamplingRule } from './xray-api/sampling.js';

@@ -1,5 +1,12 @@
 import { type SpanRow, toTraceSummary } from '@fluoro/model';
-import type { Dialect, SqlPredicate, Store, TimeRangeType, TraceCursor } from '@fluoro/store';
+import {
+  type FilterAst,
+  FilterSyntaxError,
+  findMatchingTraces,
+  type GroupLookup,
+  parseFilter,
+} from '@fluoro/query';
+import type { Store, TimeRangeType, TraceCursor } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
 import { asObject, optionalString, requiredEpochUs } from '../http/read-input.js';
 
@@ -7,18 +14,23 @@ import { asObject, optionalString, requiredEpochUs } from '../http/read-input.js
 const PAGE_SIZE = 100;
 const RANGE_TYPES = new Set<TimeRangeType>(['TraceId', 'Event', 'Service']);
 
-/**
- * Compiles a filter expression for the store, or throws an ApiError (400 with the position).
- * Absent until the filter-expression compiler is wired; then expressions are refused clearly.
- */
-export type FilterCompiler = (expression: string) => Promise<(dialect: Dialect) => SqlPredicate>;
+/** Parses a filter expression, answering a syntax error as a 400 that names the column. */
+export function parseFilterOrThrow(expression: string, groups?: GroupLookup): FilterAst {
+  try {
+    return parseFilter(expression, groups ? { groups } : {});
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) throw invalidRequest(`FilterExpression: ${e.message}`);
+    throw e;
+  }
+}
 
 /**
  * GetTraceSummaries (POST /TraceSummaries): traces in [StartTime, EndTime) by TimeRangeType,
  * newest first, PAGE_SIZE per page with an opaque NextToken, each summarised from all its rows.
  * Fluoro never samples the results: `Sampling` is accepted and every matching trace is returned.
+ * `FilterExpression` is X-Ray's filter language (packages/query); a syntax error is a 400 naming the column.
  */
-export function getTraceSummaries(store: Store, compileFilter?: FilterCompiler) {
+export function getTraceSummaries(store: Store, groups?: () => Promise<GroupLookup>) {
   return async ({ body }: { body: unknown }) => {
     const o = asObject(body);
     const startUs = requiredEpochUs(o, 'StartTime');
@@ -28,22 +40,14 @@ export function getTraceSummaries(store: Store, compileFilter?: FilterCompiler) 
     if (!RANGE_TYPES.has(timeRangeType))
       throw invalidRequest('TimeRangeType must be TraceId, Event or Service');
     const expression = optionalString(o, 'FilterExpression');
-    let filter: ((d: Dialect) => SqlPredicate) | undefined;
-    if (expression !== undefined && expression.trim() !== '') {
-      if (!compileFilter)
-        throw invalidRequest('FilterExpression is not supported by this Fluoro version yet');
-      filter = await compileFilter(expression);
-    }
+    const ast =
+      expression !== undefined && expression.trim() !== ''
+        ? parseFilterOrThrow(expression, groups ? await groups() : undefined)
+        : undefined;
     const token = optionalString(o, 'NextToken');
     const after = token === undefined ? undefined : fromToken(token);
-    const page = await store.findTraces({
-      startUs,
-      endUs,
-      timeRangeType,
-      limit: PAGE_SIZE,
-      ...(after ? { after } : {}),
-      ...(filter ? { filter } : {}),
-    });
+    const query = { startUs, endUs, timeRangeType, limit: PAGE_SIZE, ...(after ? { after } : {}) };
+    const page = ast ? await findMatchingTraces(store, query, ast) : await store.findTraces(query);
     const ids = page.traces.map((t) => t.traceId);
     const spans = await store.getSpans(ids);
     const byTrace = new Map<string, SpanRow[]>();
