@@ -19,6 +19,7 @@ export function parseDaemonAddress(text: string): DaemonAddress | undefined {
     .split(/[\s,]+/)
     .filter((p) => p.length > 0);
   if (parts.length === 1) {
+    if (/^(udp|tcp):/i.test(parts[0]!)) return undefined;
     const hp = hostPort(parts[0]!);
     return hp && { udpHost: hp[0], udpPort: hp[1], tcpHost: hp[0], tcpPort: hp[1] };
   }
