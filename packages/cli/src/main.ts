@@ -11,6 +11,7 @@ commands:
           --data DIR            (FLUORO_DATA, default ./.fluoro)
           --store duckdb|clickhouse  --clickhouse-url URL
           --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
+          --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
 `;
 
 async function main(argv: string[]): Promise<void> {

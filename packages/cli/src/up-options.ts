@@ -10,6 +10,8 @@ export interface UpOptions {
   clickhouseUrl: string | undefined;
   clickhouseCluster: string | undefined;
   memoryLimit: string;
+  /** Most accepted documents waiting for the store before new ones are dropped. */
+  queueSize: number;
   allowRemote: boolean;
 }
 
@@ -19,6 +21,7 @@ export const UP_DEFAULTS = {
   data: './.fluoro',
   store: 'duckdb',
   memoryLimit: '1GB',
+  queueSize: 100_000,
 } as const;
 
 /** Parses `fluoro up` arguments; throws an Error whose message is meant for the user. */
@@ -33,6 +36,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       'clickhouse-url': { type: 'string' },
       'clickhouse-cluster': { type: 'string' },
       'memory-limit': { type: 'string' },
+      'queue-size': { type: 'string' },
       'allow-remote': { type: 'boolean' },
     },
     strict: true,
@@ -49,8 +53,12 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],
     clickhouseCluster: values['clickhouse-cluster'] ?? env['FLUORO_CLICKHOUSE_CLUSTER'],
     memoryLimit: values['memory-limit'] ?? env['FLUORO_MEMORY_LIMIT'] ?? UP_DEFAULTS.memoryLimit,
+    queueSize: Number(values['queue-size'] ?? env['FLUORO_QUEUE_SIZE'] ?? UP_DEFAULTS.queueSize),
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
+  if (!Number.isInteger(options.queueSize) || options.queueSize < 1) {
+    throw new Error('--queue-size must be a positive whole number of documents');
+  }
   if (store === 'clickhouse' && !options.clickhouseUrl)
     throw new Error('--store clickhouse needs --clickhouse-url');
   if (!isLoopback(options.http.host) && !options.allowRemote) {

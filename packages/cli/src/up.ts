@@ -18,6 +18,7 @@ export async function up(options: UpOptions): Promise<void> {
     store,
     ...(options.udp ? { udp: options.udp } : {}),
     http: options.http,
+    writer: { maxQueued: options.queueSize },
   });
   if (server.addresses.udp) console.log(`fluoro: listening udp ${server.addresses.udp}`);
   console.log(`fluoro: listening http ${server.addresses.http}`);
