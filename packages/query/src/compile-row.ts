@@ -10,9 +10,17 @@ export interface Ctx {
 }
 
 /**
+ * A comparison on a nullable column, made two-valued: a missing value is false. (ClickHouse
+ * 18.16's AND/OR return NULL when any argument is NULL, so guards like `x IS NOT NULL AND …`
+ * are not enough there; `coalesce` at each comparison is exact in both dialects.)
+ */
+export function orFalse(cmp: Fragment): Fragment {
+  return sql`coalesce(${cmp}, ${FALSE})`;
+}
+
+/**
  * A predicate over one `spans` row (the root segment, or a node inside a service filter), as
- * two-valued SQL: every comparison is guarded by `IS NOT NULL`, so `NOT` flips it exactly as
- * the evaluator's `!` does.
+ * two-valued SQL (never NULL), so `NOT` flips it exactly as the evaluator's `!` does.
  */
 export function nodeLevel(ast: FilterAst, ctx: Ctx): Fragment {
   switch (ast.kind) {
@@ -35,16 +43,15 @@ export function nodeLevel(ast: FilterAst, ctx: Ctx): Fragment {
       return ast.value ? p : sql`(NOT ${p})`;
     }
     case 'number': {
-      if (ast.keyword === 'http.status')
-        return sql`(http_status IS NOT NULL AND http_status ${raw(ast.op)} ${ast.value})`;
+      if (ast.keyword === 'http.status') return orFalse(sql`http_status ${raw(ast.op)} ${ast.value}`);
       if (ast.keyword === 'index' || ast.keyword === 'coverage') return FALSE;
-      return sql`(end_us IS NOT NULL AND (end_us - start_us) / 1e6 ${raw(ast.op)} ${ast.value})`;
+      return orFalse(sql`(end_us - start_us) / 1e6 ${raw(ast.op)} ${ast.value}`);
     }
     case 'string': {
       if (ast.keyword === 'message') return ctx.d.anyElement('exception_messages', ast.op, ast.value);
       const col = stringColumn(ast.keyword, ctx);
       if (ast.op === 'set') return sql`(${col} IS NOT NULL)`;
-      return sql`(${col} IS NOT NULL AND ${ctx.d.stringCompare(col, ast.op, ast.value)})`;
+      return orFalse(ctx.d.stringCompare(col, ast.op, ast.value));
     }
     case 'annotation':
       return sql`(concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', span_id) FROM annotations
@@ -54,9 +61,9 @@ export function nodeLevel(ast: FilterAst, ctx: Ctx): Fragment {
   }
 }
 
-const FAULT = '(fault OR (http_status IS NOT NULL AND http_status >= 500))';
-const ERROR = '(error OR (http_status IS NOT NULL AND http_status >= 400 AND http_status < 500))';
-const THROTTLE = '(throttle OR (http_status IS NOT NULL AND http_status = 429))';
+const FAULT = '(fault OR coalesce(http_status >= 500, 1 = 0))';
+const ERROR = '(error OR coalesce(http_status >= 400 AND http_status < 500, 1 = 0))';
+const THROTTLE = '(throttle OR coalesce(http_status = 429, 1 = 0))';
 
 /** A boolean keyword as a row predicate. */
 export function rowBool(keyword: BoolKeyword, ctx: Ctx): Fragment {
@@ -110,12 +117,12 @@ export function nodeType(ctx: Ctx): Fragment {
 /** The value test on an `annotations` row, typed like `compareAnnotation`. */
 export function annotationCompare(ast: FilterNode<'annotation'>, ctx: Ctx): Fragment {
   const { op, value } = ast;
-  if (op === 'set') return raw('(bool_value IS NULL OR bool_value)');
-  if (typeof value === 'number') return sql`(num_value IS NOT NULL AND num_value ${raw(op)} ${value})`;
+  if (op === 'set') return raw('coalesce(bool_value, 1 = 1)');
+  if (typeof value === 'number') return orFalse(sql`num_value ${raw(op)} ${value}`);
   if (typeof value === 'boolean') {
     // true/false are compiler-chosen SQL, not user text.
     const same = op === '=';
-    return raw(`(bool_value IS NOT NULL AND ${value === same ? 'bool_value' : 'NOT bool_value'})`);
+    return orFalse(raw(value === same ? 'bool_value' : 'NOT bool_value'));
   }
   const s = value ?? '';
   if (
@@ -126,7 +133,7 @@ export function annotationCompare(ast: FilterNode<'annotation'>, ctx: Ctx): Frag
     op === 'endswith' ||
     op === 'matches'
   ) {
-    return sql`(str_value IS NOT NULL AND ${ctx.d.stringCompare(raw('str_value'), op, s)})`;
+    return orFalse(ctx.d.stringCompare(raw('str_value'), op, s));
   }
   return FALSE;
 }

@@ -1,5 +1,5 @@
 import type { FilterAst, ServiceTarget, StringKeyword } from './ast.js';
-import { annotationCompare, type Ctx, nodeLevel, nodeType, rowBool } from './compile-row.js';
+import { annotationCompare, type Ctx, nodeLevel, nodeType, orFalse, rowBool } from './compile-row.js';
 import { type SqlDialect, sqlDialect } from './sql-dialect.js';
 import {
   type Dialect,
@@ -58,8 +58,8 @@ const IS_INFERRED = `(kind = 'subsegment' AND namespace IN ('aws', 'remote') AND
   (SELECT concat(trace_id, ' ', parent_id) FROM spans WHERE kind = 'segment' AND parent_id IS NOT NULL))`;
 
 function rootsSql(d: SqlDialect): string {
-  return `SELECT trace_id, ${d.rootId.sql} AS root_id FROM (SELECT *, (parent_id IS NOT NULL AND
-    concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM spans)) AS dangling
+  return `SELECT trace_id, ${d.rootId.sql} AS root_id FROM (SELECT *, coalesce(parent_id IS NOT NULL AND
+    concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM spans), 1 = 0) AS dangling
     FROM spans) s GROUP BY trace_id`;
 }
 
@@ -150,7 +150,7 @@ function isNode(ctx: Ctx): Fragment {
 function target(t: ServiceTarget, ctx: Ctx): Fragment {
   const parts: Fragment[] = [];
   if (t.name !== undefined) parts.push(sql`name = ${t.name}`);
-  if (t.type !== undefined) parts.push(sql`${nodeType(ctx)} IS NOT NULL AND ${nodeType(ctx)} = ${t.type}`);
-  if (t.accountId !== undefined) parts.push(sql`account_id IS NOT NULL AND account_id = ${t.accountId}`);
+  if (t.type !== undefined) parts.push(orFalse(sql`${nodeType(ctx)} = ${t.type}`));
+  if (t.accountId !== undefined) parts.push(orFalse(sql`account_id = ${t.accountId}`));
   return parts.length === 0 ? TRUE : sql`(${join(parts, ' AND ')})`;
 }

@@ -1,147 +1,6 @@
-import type { SpanRow } from '@fluoro/model';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { evaluateFilter } from './evaluate.js';
-import { buildTrace, type Spec, traceIdOf } from './fixtures.test-helpers.js';
-import { parseFilter } from './parser.js';
-import { sqlMatches, storeWith } from './store.test-helpers.js';
-
-// Small value pools, so random expressions and random traces often meet.
-const NAMES = ['api', 'db', 'cache', 'DynamoDB'];
-const URLS = ['http://api.example.com/v2/items', 'http://api.example.com/api/game/1', '/health'];
-const STRINGS = [
-  'api',
-  'v2',
-  'http://api.example.com/',
-  '/health',
-  'GET',
-  'alice',
-  'x',
-  '',
-  'AWS::Lambda::Function',
-  'boom',
-  'Ω',
-];
-const NUMBERS = [0, 0.5, 1, 2.5, 3, 200, 404, 429, 500];
-const REGEXES = ['^http', 'v[0-9]', 'a.*e', '^$', 'ali|bo', '[Ω]'];
-
-const specArb: fc.Arbitrary<Spec> = fc.letrec<{ spec: Spec }>((tie) => ({
-  spec: fc.record(
-    {
-      name: fc.constantFrom(...NAMES),
-      seg: fc.boolean(),
-      s: fc.constantFrom(0, 0.25, 1),
-      d: fc.constantFrom(0.5, 1, 2.5, 3, 6, null),
-      fault: fc.boolean(),
-      error: fc.boolean(),
-      throttle: fc.boolean(),
-      status: fc.constantFrom(200, 404, 429, 500, 503),
-      url: fc.constantFrom(...URLS),
-      method: fc.constantFrom('GET', 'POST'),
-      user: fc.constantFrom('alice', 'bob', ''),
-      ns: fc.constantFrom('aws' as const, 'remote' as const, 'local' as const),
-      origin: fc.constantFrom('AWS::Lambda::Function', 'AWS::EC2::Instance'),
-      account: fc.constantFrom('111', '222'),
-      az: fc.constantFrom('us-east-1a', 'eu-west-1b'),
-      arn: fc.constantFrom('arn:aws:lambda:x', 'arn:aws:s3:y'),
-      messages: fc.array(fc.constantFrom('boom', 'Access Denied', 'Ωx'), { maxLength: 2 }),
-      ann: fc.dictionary(
-        fc.constantFrom('k', 'n', 'a.b'),
-        fc.constantFrom<string | number | boolean>('x', 'api', 1, 2.5, 429, true, false),
-        {
-          maxKeys: 2,
-        },
-      ),
-      kids: fc.array(tie('spec'), { maxLength: 2, depthIdentifier: 'spec' }),
-      orphan: fc.boolean(),
-    },
-    { requiredKeys: ['name'] },
-  ),
-})).spec;
-
-const op = (...ops: string[]) => fc.constantFrom(...ops);
-const str = fc.constantFrom(...STRINGS).map((s) => JSON.stringify(s));
-const num = fc.constantFrom(...NUMBERS).map(String);
-const STRING_KW = [
-  'http.url',
-  'http.method',
-  'user',
-  'name',
-  'type',
-  'message',
-  'availabilityzone',
-  'resource.arn',
-  'http.useragent',
-];
-
-/** A predicate usable at the top level and inside service/edge filters. */
-const leafArb = fc.oneof(
-  fc
-    .tuple(
-      op('ok', 'error', 'throttle', 'fault', 'partial', 'inferred', 'root'),
-      op('', ' = true', ' = false', ' != true'),
-    )
-    .map(([k, v]) => k + v),
-  fc
-    .tuple(op('responsetime', 'duration', 'http.status'), op('=', '!=', '<', '<=', '>', '>='), num)
-    .map((p) => p.join(' ')),
-  fc
-    .tuple(op(...STRING_KW), op('=', '!=', 'CONTAINS', 'BEGINSWITH', 'ENDSWITH'), str)
-    .map((p) => p.join(' ')),
-  fc
-    .tuple(op(...STRING_KW), fc.constantFrom(...REGEXES))
-    .map(([k, r]) => `${k} MATCHES ${JSON.stringify(r)}`),
-  op(...STRING_KW),
-  fc
-    .tuple(
-      op('annotation.k', 'annotation.n', 'annotation[a.b]'),
-      op('', ' = "x"', ' != "x"', ' = 1', ' >= 2.5', ' < 429', ' = true', ' != false', ' CONTAINS "p"'),
-    )
-    .map(([k, v]) => k + v),
-);
-
-const target = fc.oneof(
-  fc.constantFrom(...NAMES).map((n) => JSON.stringify(n)),
-  fc.constantFrom(
-    'id(type: "AWS::Lambda::Function")',
-    'id(name: "api", account.id: "111")',
-    'id(type: "remote")',
-    'id(type: "AWS::DynamoDB")',
-  ),
-);
-
-function combine(sub: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc.oneof(
-    fc.tuple(sub, op(' AND ', ' and ', ' ', ' OR '), sub).map(([a, o, b]) => `(${a}${o}${b})`),
-    sub.map((a) => `!${a}`),
-  );
-}
-
-const nodeExprArb = fc.letrec<{ e: string }>((tie) => ({
-  e: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leafArb, combine(tie('e'))),
-})).e;
-
-const traceLeafArb = fc.oneof(
-  leafArb,
-  fc
-    .tuple(fc.option(target), fc.option(nodeExprArb))
-    .map(([t, f]) => `service(${t ?? ''})${f ? ` { ${f} }` : ''}`),
-  fc
-    .tuple(target, target, fc.option(nodeExprArb))
-    .map(([a, b, f]) => `edge(${a}, ${b})${f ? ` { ${f} }` : ''}`),
-  fc.constantFrom(
-    'rootcause.fault.service { last and name = "db" }',
-    'rootcause.error.entity { remote }',
-    'rootcause.responsetime.entity { coverage > 0.5 and !first }',
-    'rootcause.fault.exception { message = "boom" }',
-    'rootcause.json = #[{ "ClientImpacting": true }]',
-    `trace.id = "${traceIdOf(3)}"`,
-  ),
-);
-
-const exprArb = fc.letrec<{ e: string }>((tie) => ({
-  e: fc.oneof({ depthSize: 'small', withCrossShrink: true }, traceLeafArb, combine(tie('e'))),
-})).e;
+import { DuckDbStore } from '@fluoro/store';
+import { describe, it } from 'vitest';
+import { differentialBatch } from './differential.test-helpers.js';
 
 // 2,000 expressions × 100 traces; the SQL round trips dominate the run time.
 const BATCHES = 8;
@@ -150,29 +9,12 @@ const EXPRESSIONS_PER_BATCH = 250;
 
 describe('SQL (DuckDB) agrees with the evaluator', () => {
   for (let b = 0; b < BATCHES; b++) {
-    it(`batch ${b}: ${EXPRESSIONS_PER_BATCH} random expressions over ${TRACES_PER_BATCH} random traces`, async () => {
-      const specs = fc.sample(specArb, { numRuns: TRACES_PER_BATCH, seed: 1000 + b });
-      const traces = specs.map((s, i) => buildTrace(traceIdOf(b * 1000 + i + 1), s));
-      const store = await storeWith(traces);
-      let informative = 0;
-      try {
-        await fc.assert(
-          fc.asyncProperty(exprArb, async (text) => {
-            const ast = parseFilter(text);
-            const expected = traces
-              .filter((t) => evaluateFilter(ast, t))
-              .map((t) => (t[0] as SpanRow).traceId)
-              .sort();
-            expect(await sqlMatches(store, ast)).toEqual(expected);
-            if (expected.length > 0 && expected.length < traces.length) informative++;
-          }),
-          { numRuns: EXPRESSIONS_PER_BATCH, seed: b },
-        );
-        // The generators must make expressions that tell traces apart, or agreement proves little.
-        expect(informative).toBeGreaterThan(EXPRESSIONS_PER_BATCH / 3);
-      } finally {
-        await store.close();
-      }
-    });
+    it(`batch ${b}: ${EXPRESSIONS_PER_BATCH} random expressions over ${TRACES_PER_BATCH} random traces`, () =>
+      differentialBatch(
+        () => DuckDbStore.open({ path: ':memory:', threads: 1 }),
+        b,
+        TRACES_PER_BATCH,
+        EXPRESSIONS_PER_BATCH,
+      ));
   }
 });

@@ -1,7 +1,7 @@
 import type { SpanRow } from '@fluoro/model';
 import { DuckDbStore, type IngestedDocument } from '@fluoro/store';
 import type { FilterAst } from './ast.js';
-import { findMatchingTraces } from './find-matching-traces.js';
+import { findMatchingTraces, type TraceSource } from './find-matching-traces.js';
 import { EPOCH_S } from './fixtures.test-helpers.js';
 
 /** The documents of some traces' rows, ready for `store.write` (document text is not read by filters). */
@@ -34,7 +34,7 @@ export async function storeWith(traces: SpanRow[][]): Promise<DuckDbStore> {
 }
 
 /** Trace ids the SQL path (plus post-filter where needed) returns, sorted. */
-export async function sqlMatches(store: DuckDbStore, ast: FilterAst): Promise<string[]> {
+export async function sqlMatches(store: TraceSource, ast: FilterAst): Promise<string[]> {
   const page = await findMatchingTraces(
     store,
     { startUs: EPOCH_S * 1e6, endUs: (EPOCH_S + 10_000) * 1e6, timeRangeType: 'TraceId', limit: 100_000 },

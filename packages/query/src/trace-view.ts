@@ -30,6 +30,9 @@ export function toTraceView(spans: SpanRow[]): TraceView {
     list.push(r);
     children.set(r.parentId, list);
   }
+  // A stable order (start, then id), so root causes do not depend on the order rows were read in.
+  for (const list of children.values())
+    list.sort((a, b) => a.startUs - b.startUs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const childrenOf = (row: SpanRow) => children.get(row.id) ?? [];
   const isInferred = (row: SpanRow) =>
     row.kind === 'subsegment' &&
