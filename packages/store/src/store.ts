@@ -70,6 +70,28 @@ export interface Store {
   getSpans(traceIds: string[]): Promise<SpanRow[]>;
   /** Finds traces in a time range, newest first, a page at a time. */
   findTraces(query: TraceQuery): Promise<TracePage>;
+  /** Creates the group, or replaces the one with the same name. */
+  putGroup(group: GroupRecord): Promise<void>;
+  /** The group with this name, or undefined when there is none. */
+  getGroup(name: string): Promise<GroupRecord | undefined>;
+  /** Every group, ordered by name. */
+  listGroups(): Promise<GroupRecord[]>;
+  /** Deletes the group with this name; resolves false when there was none. */
+  deleteGroup(name: string): Promise<boolean>;
   /** Flushes and releases the store; safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * A group (X-Ray's CreateGroup … DeleteGroup): a named, saved filter expression that
+ * `group.name = "…"` / `group.arn = "…"` expand and that the APIs taking `GroupName` apply.
+ */
+export interface GroupRecord {
+  name: string;
+  /** Assigned by the caller at creation, e.g. `arn:aws:xray:local:000000000000:group/<name>/<id>`. */
+  arn: string;
+  /** The saved filter expression; '' when the group has none (it then matches every trace). */
+  filterExpression: string;
+  insightsEnabled: boolean;
+  notificationsEnabled: boolean;
 }

@@ -1,6 +1,7 @@
 import type { SpanRow, StoredDocument } from '@fluoro/model';
 import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
-import type { IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import type { GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import { ClickHouseGroups } from './clickhouse-groups.js';
 import { featuresOf, type ServerFeatures } from './features.js';
 import { ClickHouseHttp, type RequestOptions } from './http-client.js';
 import { migrate } from './migrate.js';
@@ -61,6 +62,7 @@ export class ClickHouseStore implements Store {
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly readOptions: RequestOptions;
   private readonly writeOptions: RequestOptions;
+  private readonly groups: ClickHouseGroups;
 
   private constructor(
     private readonly http: ClickHouseHttp,
@@ -81,6 +83,13 @@ export class ClickHouseStore implements Store {
       timeoutMs: options.writeTimeoutMs,
       settings: target.cluster ? { insert_distributed_sync: 1 } : {},
     };
+    this.groups = new ClickHouseGroups(
+      http,
+      target,
+      this.readOptions,
+      this.writeOptions,
+      options.ddlTimeoutMs,
+    );
   }
 
   /**
@@ -231,6 +240,22 @@ export class ClickHouseStore implements Store {
       scanned: Number(counted[0]?.scanned ?? 0),
       more: page.length > q.limit,
     };
+  }
+
+  putGroup(group: GroupRecord): Promise<void> {
+    return this.groups.put(group);
+  }
+
+  getGroup(name: string): Promise<GroupRecord | undefined> {
+    return this.groups.get(name);
+  }
+
+  listGroups(): Promise<GroupRecord[]> {
+    return this.groups.list();
+  }
+
+  deleteGroup(name: string): Promise<boolean> {
+    return this.groups.delete(name);
   }
 
   async close(): Promise<void> {

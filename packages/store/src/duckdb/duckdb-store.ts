@@ -9,7 +9,8 @@ import {
 import type { SpanRow, StoredDocument } from '@fluoro/model';
 import { traceIdEpochSeconds } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
-import type { IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import type { GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import { DuckDbGroups } from './duckdb-groups.js';
 import { DUCKDB_SCHEMA } from './schema.js';
 import { fromSpanRecord, SPAN_COLUMNS } from './span-record.js';
 
@@ -34,6 +35,7 @@ export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;
   private closed = false;
   private writeChain: Promise<unknown> = Promise.resolve();
+  private groupsStore: Promise<DuckDbGroups> | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -240,10 +242,33 @@ export class DuckDbStore implements Store {
     };
   }
 
+  putGroup(group: GroupRecord): Promise<void> {
+    return this.groups().then((g) => g.put(group));
+  }
+
+  getGroup(name: string): Promise<GroupRecord | undefined> {
+    return this.groups().then((g) => g.get(name));
+  }
+
+  listGroups(): Promise<GroupRecord[]> {
+    return this.groups().then((g) => g.list());
+  }
+
+  deleteGroup(name: string): Promise<boolean> {
+    return this.groups().then((g) => g.delete(name));
+  }
+
+  private groups(): Promise<DuckDbGroups> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    this.groupsStore ??= this.instance.connect().then((c) => new DuckDbGroups(c));
+    return this.groupsStore;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeChain;
     this.closed = true;
+    if (this.groupsStore) (await this.groupsStore).close();
     await this.writer.run('CHECKPOINT').catch(() => undefined);
     this.writer.closeSync();
     this.reader.closeSync();

@@ -52,4 +52,11 @@ export const DUCKDB_SCHEMA = [
     num_value DOUBLE,
     bool_value BOOLEAN
   )`,
+  `CREATE TABLE IF NOT EXISTS groups (
+    name VARCHAR PRIMARY KEY,
+    arn VARCHAR NOT NULL,
+    filter_expression VARCHAR NOT NULL,
+    insights_enabled BOOLEAN NOT NULL,
+    notifications_enabled BOOLEAN NOT NULL
+  )`,
 ];
