@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { trace, traces } from './query-commands.js';
 import { up } from './up.js';
 import { parseUpOptions } from './up-options.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: fluoro <command> [options]
 
@@ -12,19 +14,25 @@ commands:
           --store duckdb|clickhouse  --clickhouse-url URL
           --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
           --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
+  traces  list recent traces, newest first
+          --since 1h  --filter 'EXPR'  --limit 20  --url URL (FLUORO_URL, default http://127.0.0.1:2000)
+  trace   show one trace as a timeline: fluoro trace TRACE_ID [--json] [--url URL]
 `;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'up') return up(parseUpOptions(rest, process.env));
+  if (command === 'traces') return traces(rest, process.env);
+  if (command === 'trace') return trace(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return;
   }
-  throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
 }
 
-main(process.argv.slice(2)).catch((e: Error) => {
+main(process.argv.slice(2)).catch((e: Error & { code?: string }) => {
   console.error(`fluoro: ${e.message}`);
-  process.exit(2);
+  const usage = e instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS');
+  process.exit(usage ? 2 : 1);
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
 
 /** `fluoro up`'s settings after flags, environment and defaults (the defaults live here, documented in docs/cli.md). */
 export interface UpOptions {
@@ -44,7 +45,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   const udp = values.udp ?? env['FLUORO_UDP'] ?? UP_DEFAULTS.udp;
   const store = values.store ?? env['FLUORO_STORE'] ?? UP_DEFAULTS.store;
   if (store !== 'duckdb' && store !== 'clickhouse')
-    throw new Error(`--store must be duckdb or clickhouse, not "${store}"`);
+    throw new UsageError(`--store must be duckdb or clickhouse, not "${store}"`);
   const options: UpOptions = {
     udp: udp === 'off' ? undefined : toAddress(udp, '--udp'),
     http: toAddress(values.http ?? env['FLUORO_HTTP'] ?? UP_DEFAULTS.http, '--http'),
@@ -57,12 +58,12 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
   if (!Number.isInteger(options.queueSize) || options.queueSize < 1) {
-    throw new Error('--queue-size must be a positive whole number of documents');
+    throw new UsageError('--queue-size must be a positive whole number of documents');
   }
   if (store === 'clickhouse' && !options.clickhouseUrl)
-    throw new Error('--store clickhouse needs --clickhouse-url');
+    throw new UsageError('--store clickhouse needs --clickhouse-url');
   if (!isLoopback(options.http.host) && !options.allowRemote) {
-    throw new Error(
+    throw new UsageError(
       `--http ${options.http.host} is not a loopback address: Fluoro has no authentication yet, so binding it to a network needs --allow-remote (put an authenticating proxy in front)`,
     );
   }
@@ -74,7 +75,7 @@ export function toAddress(text: string, flag: string): { host: string; port: num
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = Number(m?.[3]);
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${flag} must be host:port or a port number, not "${text}"`);
+    throw new UsageError(`${flag} must be host:port or a port number, not "${text}"`);
   }
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }

@@ -1,0 +1,84 @@
+interface Node {
+  id: string;
+  name: string;
+  start: number;
+  end: number | undefined;
+  label: string;
+  children: Node[];
+}
+
+interface RawEntity {
+  id: string;
+  name: string;
+  start_time: number;
+  end_time?: number;
+  parent_id?: string;
+  namespace?: string;
+  fault?: boolean;
+  error?: boolean;
+  throttle?: boolean;
+  http?: { response?: { status?: number } };
+  subsegments?: RawEntity[];
+}
+
+/**
+ * `fluoro trace ID` output: the trace's segments and subsegments as an indented tree with
+ * duration bars on a shared time axis. A segment whose `parent_id` is another service's
+ * subsegment is drawn under that subsegment, so calls read top to bottom.
+ */
+export function formatTimeline(traceId: string, documents: string[], barWidth = 40): string {
+  const entities = new Map<string, Node>();
+  const roots: Node[] = [];
+  const tops = documents.map((d) => JSON.parse(d) as RawEntity);
+  const toNode = (e: RawEntity, isSegment: boolean): Node => {
+    const n: Node = {
+      id: e.id,
+      name: e.name,
+      start: e.start_time,
+      end: e.end_time,
+      label: labelOf(e, isSegment),
+      children: (e.subsegments ?? []).map((s) => toNode(s, false)),
+    };
+    entities.set(e.id, n);
+    return n;
+  };
+  const nodes = tops.map((t) => ({ doc: t, node: toNode(t, true) }));
+  for (const { doc, node } of nodes) {
+    const parent = doc.parent_id ? entities.get(doc.parent_id) : undefined;
+    if (parent && parent !== node) parent.children.push(node);
+    else roots.push(node);
+  }
+  const all = [...entities.values()];
+  const t0 = Math.min(...all.map((n) => n.start));
+  const t1 = Math.max(...all.map((n) => n.end ?? n.start));
+  const span = Math.max(t1 - t0, 1e-6);
+  const lines: [string, string, string][] = [];
+  const walk = (n: Node, depth: number) => {
+    const from = Math.min(barWidth - 1, Math.round(((n.start - t0) / span) * barWidth));
+    const to = Math.max(from + 1, Math.round((((n.end ?? t1) - t0) / span) * barWidth));
+    const bar = ' '.repeat(from) + (n.end === undefined ? '░' : '█').repeat(to - from);
+    const ms = n.end === undefined ? 'open' : `${((n.end - n.start) * 1000).toFixed(1)} ms`;
+    lines.push([
+      `${'  '.repeat(depth)}${n.name}`,
+      bar.padEnd(barWidth),
+      `${ms.padStart(10)}  ${n.label}`.trimEnd(),
+    ]);
+    for (const c of [...n.children].sort((a, b) => a.start - b.start)) walk(c, depth + 1);
+  };
+  for (const r of roots.sort((a, b) => a.start - b.start)) walk(r, 0);
+  const nameWidth = Math.max(...lines.map((l) => l[0].length));
+  return [
+    `trace ${traceId}  ${((t1 - t0) * 1000).toFixed(1)} ms`,
+    ...lines.map(([name, bar, rest]) => `${name.padEnd(nameWidth)}  ${bar}  ${rest}`.trimEnd()),
+  ].join('\n');
+}
+
+function labelOf(e: RawEntity, isSegment: boolean): string {
+  const parts: string[] = [];
+  if (e.http?.response?.status !== undefined) parts.push(String(e.http.response.status));
+  if (e.fault) parts.push('fault');
+  else if (e.throttle) parts.push('throttle');
+  else if (e.error) parts.push('error');
+  if (!isSegment && e.namespace && e.namespace !== 'local') parts.push(`(${e.namespace})`);
+  return parts.join(' ');
+}
