@@ -5,7 +5,16 @@
  * FLUORO_TEST_REQUIRE_ALL=1 (CI), where it fails.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -29,6 +38,8 @@ export function findClickHouseServer(): string[] | undefined {
 }
 
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+/** A logger for ZooKeeper's output (without one it logs nothing); optional. */
+const SLF4J_SIMPLE = '/usr/share/java/slf4j-simple.jar';
 
 /**
  * `describe` when clickhouse-server (and, with `needsZooKeeper`, ZooKeeper and java) are
@@ -104,9 +115,16 @@ class GroupProcess {
   }
 }
 
+/** Starts `command` leading a new process group, its output appended to `logFile`. */
 function spawnGroup(command: string[], logFile: string): GroupProcess {
   const [bin, ...args] = command;
-  const child = spawn(bin as string, args, { detached: true, stdio: 'ignore', env: { ...process.env } });
+  const out = openSync(logFile, 'a');
+  const child = spawn(bin as string, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env },
+  });
+  closeSync(out);
   child.on('error', (e) => writeFileSync(logFile, String(e), { flag: 'a' }));
   return new GroupProcess(child);
 }
@@ -249,6 +267,8 @@ const USERS_XML = `<?xml version="1.0"?>
 /** A running ZooKeeper (standalone) owned by a test. */
 export interface ZooKeeper {
   readonly port: number;
+  /** Its temporary directory; `zookeeper.log` there holds its output. */
+  readonly dir: string;
   dispose(): Promise<void>;
 }
 
@@ -257,28 +277,40 @@ export async function startZooKeeper(): Promise<ZooKeeper> {
   const dir = mkdtempSync(join(tmpdir(), 'fluoro-zookeeper-'));
   const port = await freePort();
   const log = join(dir, 'zookeeper.log');
+  const config = join(dir, 'zoo.cfg');
+  writeFileSync(
+    config,
+    [
+      'tickTime=2000',
+      `dataDir=${join(dir, 'data')}`,
+      `clientPort=${port}`,
+      'clientPortAddress=127.0.0.1',
+      'admin.enableServer=false',
+      '4lw.commands.whitelist=srvr',
+    ].join('\n'),
+  );
   const proc = spawnGroup(
     [
       'java',
       '-Xmx256m',
-      '-Dzookeeper.admin.enableServer=false',
-      '-Dzookeeper.4lw.commands.whitelist=ruok',
       '-cp',
-      `/etc/zookeeper/conf:${ZOOKEEPER_JAR}`,
+      `${ZOOKEEPER_JAR}:${SLF4J_SIMPLE}`,
       'org.apache.zookeeper.server.ZooKeeperServerMain',
-      String(port),
-      join(dir, 'data'),
+      config,
     ],
     log,
   );
+  // `srvr` names the mode only once the server serves requests (the port, and `ruok`, answer
+  // earlier); clickhouse-server 18.16 crashes if ZooKeeper drops its first session.
   await waitFor(
     `ZooKeeper on 127.0.0.1:${port}`,
-    () => fourLetterWord(port, 'ruok').then((r) => r === 'imok'),
+    () => fourLetterWord(port, 'srvr').then((r) => /Mode: standalone/.test(r)),
     proc,
     () => tail(log),
   );
   return {
     port,
+    dir,
     async dispose() {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -295,7 +327,7 @@ function fourLetterWord(port: number, word: string): Promise<string> {
     socket.on('data', (d) => {
       answer += d.toString();
     });
-    socket.on('end', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
     socket.on('error', reject);
   });
 }

@@ -32,7 +32,9 @@ interface TableSpec {
   timeColumn: string;
 }
 
-const START_TIME = "start_time DateTime('UTC') MATERIALIZED toDateTime(intDiv(start_us, 1000000))";
+// DEFAULT, not MATERIALIZED: a Distributed table (18.16) computes materialized columns and
+// then fails to forward them to the shards. Fluoro never inserts it, so it is always derived.
+const START_TIME = "start_time DateTime('UTC') DEFAULT toDateTime(intDiv(start_us, 1000000))";
 
 /** The `spans` columns and their ClickHouse types, in DuckDB's order (SPAN_COLUMNS). */
 export const SPAN_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = [
