@@ -1,5 +1,51 @@
 export { type DatagramResult, decodeDatagram } from './datagram.js';
 export { ENTITY_ID, toXRayTraceId, traceIdEpochSeconds, W3C_TRACE_ID, XRAY_TRACE_ID } from './ids.js';
+export { asCalled, type Call, serviceOf, toCalls } from './service-graph/calls.js';
+export {
+  type EntitySelector,
+  EntitySelectorError,
+  matchesNode,
+  type NodeRef,
+  parseEntitySelector,
+} from './service-graph/entity-selector.js';
+export {
+  type GraphStatRow,
+  type GraphStatsQuery,
+  graphStatKey,
+  toGraphStats,
+} from './service-graph/graph-stats.js';
+export {
+  durationBucketSql,
+  durationBucketUs,
+  type Histogram,
+  quantileUs,
+  toDistribution,
+  toHistogramEntries,
+} from './service-graph/histogram.js';
+export { coveredUs, type Interval, uncoveredUs, unionIntervals } from './service-graph/intervals.js';
+export { CLIENT_NODE, type NodeKey, nodeKeyId } from './service-graph/node-key.js';
+export {
+  type Counts,
+  type Outcome,
+  toOutcome,
+  toXRayStatistics,
+  type XRayStatistics,
+} from './service-graph/outcome.js';
+export { toRemoteType } from './service-graph/remote-type.js';
+export {
+  type HistogramEntry,
+  toServiceGraph,
+  type XRayEdge,
+  type XRayService,
+} from './service-graph/service-graph.js';
+export {
+  DEFAULT_DISTRIBUTION_MS,
+  type Rates,
+  type ServiceStats,
+  toServiceStats,
+} from './service-graph/service-stats.js';
+export { type ServiceTime, type TraceServiceTimes, toServiceTimes } from './service-graph/service-times.js';
+export { type TimeSeriesPoint, toTimeSeries } from './service-graph/time-series.js';
 export { type AnnotationRow, type SpanRow, toSpanRows } from './span-row.js';
 export { nowUs, secondsToUs, usToSeconds } from './time.js';
 export { assembleSegments, type StoredDocument } from './trace-documents.js';

@@ -1,4 +1,5 @@
 import { traceIdEpochSeconds } from './ids.js';
+import { toRemoteType } from './service-graph/remote-type.js';
 import { secondsToUs } from './time.js';
 import type { AnnotationValue, Entity, Segment, SegmentDocument, Subsegment } from './wire.js';
 
@@ -44,6 +45,12 @@ export interface SpanRow {
   exceptionMessages: string[];
   annotations: AnnotationRow[];
   receivedUs: number;
+  /**
+   * For `aws`/`remote` subsegments: the type of the node inferred for the downstream they call
+   * (`toRemoteType`), e.g. `AWS::DynamoDB::Table`, `Database::SQL`, `remote`; null otherwise.
+   * Optional so that stores written before it existed still type-check; absent reads as null.
+   */
+  remoteType?: string | null;
 }
 
 export interface AnnotationRow {
@@ -109,6 +116,7 @@ function toRow(
     exceptionMessages: exceptionMessages(e),
     annotations: Object.entries(e.annotations ?? {}).map(([key, value]) => ({ key, value })),
     receivedUs: ctx.receivedUs,
+    remoteType: kind === 'subsegment' ? toRemoteType(e as Subsegment) : null,
   };
 }
 
