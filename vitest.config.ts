@@ -8,6 +8,8 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 export default defineConfig({
   resolve: {
     alias: {
+      // The console's browser-safe entry must match before the package name's prefix does.
+      '@fluoro/model/browser': fileURLToPath(new URL('./packages/model/src/browser.ts', import.meta.url)),
       '@fluoro/model': pkg('model'),
       '@fluoro/query': pkg('query'),
       '@fluoro/store': pkg('store'),

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '@fluoro/store';
+import { createConsoleHandler } from './console/serve-console.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
@@ -18,6 +19,8 @@ export interface FluoroServerOptions {
   http: { host: string; port: number };
   writer?: BatchWriterOptions;
   sampling?: DefaultSamplingRule;
+  /** The built console to serve at / (default: packages/console/dist); false serves none. */
+  consoleDir?: string | false;
 }
 
 export interface FluoroServer {
@@ -46,8 +49,16 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
     .post('/SamplingTargets', sampling.getSamplingTargets)
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
     .get('/api/health', () => ({ status: 'ok' }));
+  const serveConsole = options.consoleDir === false ? undefined : createConsoleHandler(options.consoleDir);
   const http = createServer((req, res) => {
-    router.handle(req, res).catch((e) => {
+    // GETs the API does not answer are the console's (its files, and index.html for deep links).
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    const isConsole =
+      serveConsole &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !pathname.startsWith('/api/') &&
+      !router.has('GET', pathname);
+    (isConsole ? serveConsole(req, res) : router.handle(req, res)).catch((e) => {
       console.error(`fluoro: request failed: ${(e as Error).message}`);
       if (!res.headersSent) res.writeHead(500).end();
     });

@@ -1,0 +1,120 @@
+import type { TraceSummary } from '@fluoro/model/browser';
+import type { XRayService } from '../model/service-graph.js';
+
+/** An answer other than 2xx from Fluoro's API, with X-Ray's error name and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** POSTs JSON to an X-Ray operation path on the server that served the console. */
+export async function post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { message: text };
+  }
+  if (!res.ok) {
+    const message =
+      (json as { message?: string; Message?: string }).message ?? (json as { Message?: string }).Message;
+    throw new ApiError(
+      res.status,
+      res.headers.get('x-amzn-errortype') ?? 'Error',
+      message ?? `HTTP ${res.status}`,
+    );
+  }
+  return json as T;
+}
+
+export interface SummariesPage {
+  TraceSummaries: TraceSummary[];
+  TracesProcessedCount?: number;
+  ApproximateTime?: number;
+  NextToken?: string;
+}
+
+/** GetTraceSummaries: one page, newest first. Times in epoch milliseconds. */
+export function getTraceSummaries(
+  q: { startMs: number; endMs: number; filter?: string; nextToken?: string },
+  signal?: AbortSignal,
+): Promise<SummariesPage> {
+  return post<SummariesPage>(
+    '/TraceSummaries',
+    {
+      StartTime: q.startMs / 1000,
+      EndTime: q.endMs / 1000,
+      ...(q.filter?.trim() ? { FilterExpression: q.filter } : {}),
+      ...(q.nextToken ? { NextToken: q.nextToken } : {}),
+    },
+    signal,
+  );
+}
+
+export interface TraceResult {
+  Id: string;
+  Duration?: number;
+  LimitExceeded?: boolean;
+  Segments: { Id: string; Document: string }[];
+}
+
+/** BatchGetTraces for one trace; undefined when the server does not have it. */
+export async function getTrace(id: string, signal?: AbortSignal): Promise<TraceResult | undefined> {
+  const r = await post<{ Traces?: TraceResult[] }>('/Traces', { TraceIds: [id] }, signal);
+  return r.Traces?.[0];
+}
+
+/** GetServiceGraph over a range, following NextToken. Times in epoch milliseconds. */
+export async function getServiceGraph(
+  startMs: number,
+  endMs: number,
+  signal?: AbortSignal,
+): Promise<XRayService[]> {
+  const out: XRayService[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const r = await post<{ Services?: XRayService[]; NextToken?: string }>(
+      '/ServiceGraph',
+      { StartTime: startMs / 1000, EndTime: endMs / 1000, ...(token ? { NextToken: token } : {}) },
+      signal,
+    );
+    out.push(...(r.Services ?? []));
+    token = r.NextToken;
+    if (!token) break;
+  }
+  return out;
+}
+
+/**
+ * Up to `max` summaries matching a filter, following pages (for charts and analytics, which
+ * work on what they fetched and say how many that was).
+ */
+export async function collectSummaries(
+  q: { startMs: number; endMs: number; filter?: string },
+  max: number,
+  signal?: AbortSignal,
+): Promise<{ summaries: TraceSummary[]; scanned: number; complete: boolean }> {
+  const summaries: TraceSummary[] = [];
+  let scanned = 0;
+  let token: string | undefined;
+  for (;;) {
+    const page = await getTraceSummaries({ ...q, ...(token ? { nextToken: token } : {}) }, signal);
+    summaries.push(...page.TraceSummaries);
+    scanned += page.TracesProcessedCount ?? 0;
+    token = page.NextToken;
+    if (!token) return { summaries, scanned, complete: true };
+    if (summaries.length >= max) return { summaries, scanned, complete: false };
+  }
+}

@@ -1,0 +1,127 @@
+import { type PointerEvent, useRef, useState } from 'react';
+import type { Bin } from '../model/histogram.js';
+import { formatSeconds } from '../model/time-range.js';
+import { useWidth } from './use-width.js';
+
+const H = 120;
+const PAD = { l: 36, r: 8, t: 8, b: 22 };
+
+/**
+ * A response-time histogram (x: seconds, y: share of traces). Dragging across it selects a range
+ * and calls `onSelect(loS, hiS)`: X-Ray's "drag to narrow" gesture. Several series overlay (A/B).
+ */
+export function DistributionChart({
+  series,
+  onSelect,
+  label = 'Response time distribution',
+}: {
+  series: { name: string; className: string; bins: Bin[] }[];
+  onSelect?: (loS: number, hiS: number) => void;
+  label?: string;
+}) {
+  const svg = useRef<SVGSVGElement>(null);
+  const [box, W] = useWidth<HTMLElement>();
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const first = series.find((s) => s.bins.length > 0)?.bins;
+  if (!first)
+    return (
+      <figure className="chart" ref={box}>
+        <figcaption>{label}</figcaption>
+        <div className="chart-empty muted">No traces to chart.</div>
+      </figure>
+    );
+  const lo = first[0]!.lo;
+  const hi = first.at(-1)!.hi;
+  const totals = series.map((s) => s.bins.reduce((a, b) => a + b.count, 0) || 1);
+  const maxShare = Math.max(...series.flatMap((s, i) => s.bins.map((b) => b.count / totals[i]!)), 0.0001);
+  const plotW = W - PAD.l - PAD.r;
+  const plotH = H - PAD.t - PAD.b;
+  const x = (v: number) => PAD.l + ((v - lo) / (hi - lo || 1)) * plotW;
+  const toValue = (clientX: number) => {
+    const r = svg.current!.getBoundingClientRect();
+    const px = ((clientX - r.left) / r.width) * W;
+    return lo + Math.min(1, Math.max(0, (px - PAD.l) / plotW)) * (hi - lo);
+  };
+  const down = (e: PointerEvent<SVGSVGElement>) => {
+    if (!onSelect) return;
+    (e.target as Element).setPointerCapture?.(e.pointerId);
+    const v = toValue(e.clientX);
+    setDrag({ a: v, b: v });
+  };
+  const move = (e: PointerEvent<SVGSVGElement>) => {
+    if (drag) setDrag({ ...drag, b: toValue(e.clientX) });
+  };
+  const up = () => {
+    if (!drag || !onSelect) return;
+    const a = Math.min(drag.a, drag.b);
+    const b = Math.max(drag.a, drag.b);
+    setDrag(null);
+    if (b - a > (hi - lo) / 200) onSelect(a, b);
+  };
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
+  const n = series.length;
+  return (
+    <figure className="chart" ref={box}>
+      <figcaption>
+        {label}
+        {onSelect && <span className="muted"> · drag across the chart to narrow the search</span>}
+        {n > 1 &&
+          series.map((s) => (
+            <span key={s.name} className={`legend ${s.className}`}>
+              {s.name}
+            </span>
+          ))}
+      </figcaption>
+      <svg
+        ref={svg}
+        viewBox={`0 0 ${W} ${H}`}
+        width={W}
+        height={H}
+        className={onSelect ? 'selectable' : ''}
+        onPointerDown={down}
+        onPointerMove={move}
+        onPointerUp={up}
+        role="img"
+        aria-label={label}
+      >
+        <line x1={PAD.l} x2={W - PAD.r} y1={H - PAD.b} y2={H - PAD.b} className="axis" />
+        {series.map((s, si) =>
+          s.bins.map((b) => {
+            const share = b.count / totals[si]!;
+            const h = (share / maxShare) * plotH;
+            const bw = (x(b.hi) - x(b.lo)) / n;
+            return (
+              <rect
+                key={`${s.name}-${b.lo}`}
+                className={`bar ${s.className}`}
+                x={x(b.lo) + si * bw + 0.5}
+                width={Math.max(0.5, bw - 1)}
+                y={H - PAD.b - h}
+                height={h}
+              >
+                <title>{`${formatSeconds(b.lo)}–${formatSeconds(b.hi)}: ${b.count} (${(share * 100).toFixed(1)}%)`}</title>
+              </rect>
+            );
+          }),
+        )}
+        {ticks.map((t) => (
+          <text key={t} x={x(t)} y={H - 6} className="tick" textAnchor="middle">
+            {formatSeconds(t)}
+          </text>
+        ))}
+        <text x={4} y={PAD.t + 8} className="tick">
+          {`${(maxShare * 100).toFixed(0)}%`}
+        </text>
+        {drag && (
+          <rect
+            className="selection"
+            x={x(Math.min(drag.a, drag.b))}
+            width={Math.abs(x(drag.b) - x(drag.a))}
+            y={PAD.t}
+            height={plotH}
+          />
+        )}
+      </svg>
+    </figure>
+  );
+}

@@ -1,0 +1,302 @@
+import type { TraceSummary } from '@fluoro/model/browser';
+import { useEffect, useMemo, useState } from 'react';
+import { collectSummaries } from '../api/client.js';
+import { DistributionChart } from '../components/DistributionChart.js';
+import { RangePicker } from '../components/RangePicker.js';
+import { type BreakdownRow, breakdown, type SeriesPoint, toSeries } from '../model/analytics.js';
+import { andFilter, quote, withResponseTimeRange } from '../model/filter-syntax.js';
+import { toBins } from '../model/histogram.js';
+import { formatSeconds, resolveRange } from '../model/time-range.js';
+import { Link, navigate, toHref } from '../router.js';
+import { rangeFromParams, rangeToParams } from './url-range.js';
+
+/** Most traces read per set; the page says when a set was cut there. */
+const MAX_TRACES = 2000;
+const BUCKETS = 30;
+
+interface SetResult {
+  summaries: TraceSummary[];
+  complete: boolean;
+  error?: string;
+}
+
+/** Analytics: distribution, time series and breakdowns for filter A, compared with filter B. */
+export function AnalyticsPage({ params }: { params: URLSearchParams }) {
+  const spec = rangeFromParams(params);
+  const a = params.get('a') ?? '';
+  const b = params.get('b');
+  const [draftA, setDraftA] = useState(a);
+  const [draftB, setDraftB] = useState(b ?? '');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: resolve once per range choice
+  const range = useMemo(() => resolveRange(spec, Date.now()), [spec.last, spec.fromMs, spec.toMs]);
+  const [setA, setSetA] = useState<SetResult | undefined>();
+  const [setB, setSetB] = useState<SetResult | undefined>();
+
+  useEffect(() => {
+    setDraftA(a);
+    setDraftB(b ?? '');
+  }, [a, b]);
+  useEffect(() => {
+    const ac = new AbortController();
+    const load = (filter: string, set: (r: SetResult) => void) =>
+      collectSummaries({ ...range, filter }, MAX_TRACES, ac.signal)
+        .then((r) => set({ summaries: r.summaries, complete: r.complete }))
+        .catch((e: unknown) => {
+          if (!ac.signal.aborted) set({ summaries: [], complete: true, error: (e as Error).message });
+        });
+    setSetA(undefined);
+    setSetB(undefined);
+    void load(a, setSetA);
+    if (b !== null) void load(b, setSetB);
+    return () => ac.abort();
+  }, [range, a, b]);
+
+  const go = (next: Record<string, string | undefined>) =>
+    navigate(toHref('/analytics', { ...rangeToParams(spec), a, b: b ?? undefined, ...next }));
+
+  const sa = setA?.summaries ?? [];
+  const sb = setB?.summaries ?? [];
+  const rt = (s: TraceSummary) => s.ResponseTime ?? s.Duration;
+  const all = [...sa, ...sb].map(rt);
+  const maxRt = all.length ? Math.max(...all) : 0;
+  const binsOf = (list: TraceSummary[]) =>
+    toBins([...list.map(rt), maxRt], 30).map((x, i, arr) =>
+      i === arr.length - 1 ? { ...x, count: x.count - 1 } : x,
+    );
+  const seriesA = useMemo(() => toSeries(sa, range.startMs, range.endMs, BUCKETS), [sa, range]);
+  const seriesB = useMemo(() => toSeries(sb, range.startMs, range.endMs, BUCKETS), [sb, range]);
+
+  return (
+    <div className="page analytics-page">
+      <div className="toolbar">
+        <RangePicker
+          spec={spec}
+          resolved={range}
+          onChange={(r) => navigate(toHref('/analytics', { ...rangeToParams(r), a, b: b ?? undefined }))}
+        />
+      </div>
+      <form
+        className="ab-filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go({ a: draftA, b: draftB.trim() ? draftB : undefined });
+        }}
+      >
+        <label className="set-a">
+          <span>A</span>
+          <input
+            aria-label="Filter A"
+            value={draftA}
+            onChange={(e) => setDraftA(e.target.value)}
+            placeholder="Filter A (empty: all traces)"
+          />
+        </label>
+        <label className="set-b">
+          <span>B</span>
+          <input
+            aria-label="Filter B"
+            value={draftB}
+            onChange={(e) => setDraftB(e.target.value)}
+            placeholder="Compare with filter B (optional)"
+          />
+        </label>
+        <button type="submit" className="primary">
+          Analyze
+        </button>
+      </form>
+      {setA?.error && <p className="error-box">A: {setA.error}</p>}
+      {setB?.error && <p className="error-box">B: {setB.error}</p>}
+      <p className="muted" data-testid="analytics-count">
+        {setA ? `A: ${sa.length}${setA.complete ? '' : '+'} traces` : 'A: loading…'}
+        {b !== null ? (setB ? ` · B: ${sb.length}${setB.complete ? '' : '+'} traces` : ' · B: loading…') : ''}
+        {(setA && !setA.complete) || (setB && !setB.complete) ? ` (first ${MAX_TRACES} of each set)` : ''} ·{' '}
+        <Link href={toHref('/', { ...rangeToParams(spec), filter: a })}>view A's traces</Link>
+      </p>
+      <DistributionChart
+        series={[
+          { name: 'A', className: 'series-a', bins: binsOf(sa) },
+          ...(b !== null ? [{ name: 'B', className: 'series-b', bins: binsOf(sb) }] : []),
+        ]}
+        onSelect={(lo, hi) => go({ a: withResponseTimeRange(a, lo, hi) })}
+      />
+      <div className="series-grid">
+        <SeriesChart
+          title="Requests"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.count}
+          format={(v) => v.toFixed(0)}
+        />
+        <SeriesChart
+          title="Fault rate (5xx)"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.faultRate}
+          format={pct}
+        />
+        <SeriesChart
+          title="Error rate (4xx)"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.errorRate}
+          format={pct}
+        />
+        <SeriesChart
+          title="Throttle rate (429)"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.throttleRate}
+          format={pct}
+        />
+        <SeriesChart
+          title="p50 response"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.p50S}
+          format={formatSeconds}
+        />
+        <SeriesChart
+          title="p90 response"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.p90S}
+          format={formatSeconds}
+        />
+        <SeriesChart
+          title="p99 response"
+          a={seriesA}
+          b={b !== null ? seriesB : undefined}
+          value={(p) => p.p99S}
+          format={formatSeconds}
+        />
+      </div>
+      <div className="breakdowns">
+        <Breakdown
+          title="HTTP status"
+          rows={breakdown(sa, sb, (s) =>
+            s.Http?.HttpStatus !== undefined ? [String(s.Http.HttpStatus)] : [],
+          )}
+          totalA={sa.length}
+          totalB={b !== null ? sb.length : undefined}
+          onPick={(v) => go({ a: andFilter(a, `http.status = ${v}`) })}
+        />
+        <Breakdown
+          title="Users"
+          rows={breakdown(sa, sb, (s) => s.Users.map((u) => u.UserName))}
+          totalA={sa.length}
+          totalB={b !== null ? sb.length : undefined}
+          onPick={(v) => go({ a: andFilter(a, `user = ${quote(v)}`) })}
+        />
+        <Breakdown
+          title="URLs"
+          rows={breakdown(sa, sb, (s) => (s.Http?.HttpURL ? [s.Http.HttpURL] : []))}
+          totalA={sa.length}
+          totalB={b !== null ? sb.length : undefined}
+          onPick={(v) => go({ a: andFilter(a, `http.url = ${quote(v)}`) })}
+        />
+        <Breakdown
+          title="Services"
+          rows={breakdown(sa, sb, (s) => s.ServiceIds.map((x) => x.Name))}
+          totalA={sa.length}
+          totalB={b !== null ? sb.length : undefined}
+          onPick={(v) => go({ a: andFilter(a, `service(${quote(v)})`) })}
+        />
+      </div>
+    </div>
+  );
+}
+
+function pct(v: number): string {
+  return Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—';
+}
+
+function SeriesChart({
+  title,
+  a,
+  b,
+  value,
+  format,
+}: {
+  title: string;
+  a: SeriesPoint[];
+  b: SeriesPoint[] | undefined;
+  value: (p: SeriesPoint) => number;
+  format: (v: number) => string;
+}) {
+  const W = 300;
+  const H = 90;
+  const vals = [...a, ...(b ?? [])].map(value).filter(Number.isFinite);
+  const max = Math.max(...vals, 1e-9);
+  const path = (pts: SeriesPoint[]) =>
+    pts
+      .map((p, i) => {
+        const v = value(p);
+        if (!Number.isFinite(v)) return '';
+        return `${i === 0 || !Number.isFinite(value(pts[i - 1]!)) ? 'M' : 'L'} ${(i / Math.max(1, pts.length - 1)) * W} ${H - (v / max) * (H - 6)}`;
+      })
+      .join(' ');
+  return (
+    <figure className="series">
+      <figcaption>
+        {title} <span className="muted">max {vals.length ? format(max) : '—'}</span>
+      </figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={title}>
+        <path d={path(a)} className="line series-a" vectorEffect="non-scaling-stroke" />
+        {b && <path d={path(b)} className="line series-b" vectorEffect="non-scaling-stroke" />}
+      </svg>
+    </figure>
+  );
+}
+
+function Breakdown({
+  title,
+  rows,
+  totalA,
+  totalB,
+  onPick,
+}: {
+  title: string;
+  rows: BreakdownRow[];
+  totalA: number;
+  totalB: number | undefined;
+  onPick: (value: string) => void;
+}) {
+  const share = (n: number, t: number) => (t > 0 ? (n / t) * 100 : 0);
+  return (
+    <section className="breakdown">
+      <h3>{title}</h3>
+      {rows.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Value</th>
+              <th className="num">A</th>
+              {totalB !== undefined && <th className="num">B</th>}
+              {totalB !== undefined && <th className="num">Δ</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => {
+              const d = totalB !== undefined ? share(r.b, totalB) - share(r.a, totalA) : 0;
+              return (
+                <tr key={r.value} onClick={() => onPick(r.value)} className="pick" title="Add to filter A">
+                  <td className="ellipsis">{r.value}</td>
+                  <td className="num">{share(r.a, totalA).toFixed(1)}%</td>
+                  {totalB !== undefined && <td className="num">{share(r.b, totalB).toFixed(1)}%</td>}
+                  {totalB !== undefined && (
+                    <td className={`num ${d > 0 ? 'up' : d < 0 ? 'down' : ''}`}>
+                      {d > 0 ? '+' : ''}
+                      {d.toFixed(1)}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
