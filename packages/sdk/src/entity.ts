@@ -154,23 +154,30 @@ export abstract class Entity implements TraceEntity {
 
   abstract close(error?: unknown): void;
 
-  /** The fields common to both document kinds (children excluded). */
-  protected baseDocument(): Record<string, unknown> {
-    const doc: Record<string, unknown> = { id: this.id, name: this.name, start_time: this.startTime };
-    if (this.endTime !== undefined) doc['end_time'] = this.endTime;
-    else doc['in_progress'] = true;
-    if (this.http) doc['http'] = this.http;
-    if (this.error) doc['error'] = true;
-    if (this.fault) doc['fault'] = true;
-    if (this.throttle) doc['throttle'] = true;
-    if (this.cause) doc['cause'] = this.cause;
-    if (this.annotations) doc['annotations'] = this.annotations;
-    if (this.metadata) doc['metadata'] = this.metadata;
-    return doc;
+  /**
+   * The fields common to both document kinds as JSON object members (no braces, no children).
+   * Built by hand: this runs once per entity on the hot path. `omit` names optional fields left
+   * out to fit the size limit; a `metadata` value that is not JSON makes this throw.
+   */
+  protected baseJson(omit: ReadonlySet<string> | undefined): string {
+    let s = `"id":"${this.id}","name":${quote(this.name)},"start_time":${this.startTime}`;
+    s += this.endTime !== undefined ? `,"end_time":${this.endTime}` : ',"in_progress":true';
+    if (this.http && !omit?.has('http')) s += `,"http":${httpJson(this.http)}`;
+    if (this.error) s += ',"error":true';
+    if (this.fault) s += ',"fault":true';
+    if (this.throttle) s += ',"throttle":true';
+    if (this.cause && !omit?.has('cause')) s += `,"cause":${JSON.stringify(this.cause)}`;
+    if (this.annotations && !omit?.has('annotations'))
+      s += `,"annotations":${JSON.stringify(this.annotations)}`;
+    if (this.metadata && !omit?.has('metadata')) s += `,"metadata":${JSON.stringify(this.metadata)}`;
+    return s;
   }
 
-  /** The entity's own fields as a plain object, without `subsegments`. */
-  abstract ownDocument(): Record<string, unknown>;
+  /**
+   * The entity's own document as JSON, without `subsegments`. `independent` adds the fields a
+   * subsegment needs when sent on its own (`type`, `trace_id`, `parent_id`).
+   */
+  abstract toJson(omit?: ReadonlySet<string>, independent?: boolean): string;
 }
 
 /** Options for a new segment. */
@@ -179,8 +186,8 @@ export interface SegmentInit {
   traceId: string;
   parentId?: string | undefined;
   sink: EntitySink;
-  /** Static fields merged into the document (`service`, `aws`, `origin`). */
-  extras?: Record<string, unknown> | undefined;
+  /** Static fields as JSON members (`"service":{…},"aws":{…}`), appended to the document. */
+  extras?: string | undefined;
 }
 
 /** A segment: the work one service did for one request or job. */
@@ -190,14 +197,14 @@ export class Segment extends Entity {
   readonly sink: EntitySink;
   user: string | undefined;
   annotationCount = 0;
-  private readonly extras: Record<string, unknown> | undefined;
+  private readonly extras: string;
 
   constructor(init: SegmentInit) {
     super(init.name);
     this.traceId = init.traceId;
     this.parentId = init.parentId;
     this.sink = init.sink;
-    this.extras = init.extras;
+    this.extras = init.extras ?? '';
   }
 
   get segment(): Segment {
@@ -217,13 +224,12 @@ export class Segment extends Entity {
     this.sink.emitSegment(this);
   }
 
-  ownDocument(): Record<string, unknown> {
-    const doc = this.baseDocument();
-    doc['trace_id'] = this.traceId;
-    if (this.parentId) doc['parent_id'] = this.parentId;
-    if (this.user !== undefined) doc['user'] = this.user;
-    if (this.extras) Object.assign(doc, this.extras);
-    return doc;
+  toJson(omit?: ReadonlySet<string>): string {
+    let s = `{${this.baseJson(omit)},"trace_id":"${this.traceId}"`;
+    if (this.parentId) s += `,"parent_id":"${this.parentId}"`;
+    if (this.user !== undefined) s += `,"user":${quote(this.user)}`;
+    if (this.extras) s += `,${this.extras}`;
+    return `${s}}`;
   }
 }
 
@@ -252,11 +258,12 @@ export class Subsegment extends Entity {
     if (this.detached) this.segment.sink.emitSubsegment(this);
   }
 
-  ownDocument(): Record<string, unknown> {
-    const doc = this.baseDocument();
-    if (this.namespace) doc['namespace'] = this.namespace;
-    if (this.traced) doc['traced'] = true;
-    return doc;
+  toJson(omit?: ReadonlySet<string>, independent = false): string {
+    let s = `{${this.baseJson(omit)}`;
+    if (this.namespace) s += `,"namespace":"${this.namespace}"`;
+    if (this.traced) s += ',"traced":true';
+    if (independent) s += `,"type":"subsegment","trace_id":"${this.traceId}","parent_id":"${this.parent.id}"`;
+    return `${s}}`;
   }
 }
 
@@ -293,3 +300,34 @@ export class UnsampledEntity implements TraceEntity {
 
 /** The handle given to code that runs with no trace context (or with the SDK disabled). */
 export const NOOP_ENTITY: TraceEntity = new UnsampledEntity('', '');
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]|[\ud800-\udfff]/;
+
+/** JSON string literal; skips JSON.stringify for the common plain-text case. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/** The `http` block as JSON, written by hand (it is on every request's hot path). */
+function httpJson(http: HttpData): string {
+  const parts: string[] = [];
+  const req = http.request;
+  if (req) {
+    let r = '';
+    if (req.method !== undefined) r += `,"method":${quote(req.method)}`;
+    if (req.url !== undefined) r += `,"url":${quote(req.url)}`;
+    if (req.user_agent !== undefined) r += `,"user_agent":${quote(req.user_agent)}`;
+    if (req.client_ip !== undefined) r += `,"client_ip":${quote(req.client_ip)}`;
+    if (req.x_forwarded_for !== undefined) r += `,"x_forwarded_for":${req.x_forwarded_for === true}`;
+    if (req.traced !== undefined) r += `,"traced":${req.traced === true}`;
+    parts.push(`"request":{${r.slice(1)}}`);
+  }
+  const res = http.response;
+  if (res) {
+    let r = '';
+    if (Number.isFinite(res.status)) r += `,"status":${res.status}`;
+    if (Number.isFinite(res.content_length)) r += `,"content_length":${res.content_length}`;
+    parts.push(`"response":{${r.slice(1)}}`);
+  }
+  return `{${parts.join(',')}}`;
+}

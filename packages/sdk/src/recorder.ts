@@ -40,7 +40,7 @@ export class Recorder implements EntitySink {
   private samplerStarted = false;
   readonly drops = new DropCounter(() => this.config.logger);
   private readonly hooks: ConfigureHook[] = [];
-  private extras: Record<string, unknown> = {};
+  private extras = '';
   private contextMissingLogged = false;
 
   constructor() {
@@ -198,8 +198,13 @@ export class Recorder implements EntitySink {
   private applyExtras(): void {
     const service: Record<string, string> = { runtime: 'node', runtime_version: process.version };
     if (this.config.serviceVersion) service['version'] = this.config.serviceVersion;
-    this.extras = { service, aws: { xray: { sdk: 'fluoro', sdk_version: SDK_VERSION } } };
-    if (this.config.origin) this.extras['origin'] = this.config.origin;
+    const extras: Record<string, unknown> = {
+      service,
+      aws: { xray: { sdk: 'fluoro', sdk_version: SDK_VERSION } },
+    };
+    if (this.config.origin) extras['origin'] = this.config.origin;
+    // Serialised once: every segment document carries the same members.
+    this.extras = JSON.stringify(extras).slice(1, -1);
   }
 }
 
