@@ -24,18 +24,35 @@ import {
  * caller must keep only the traces for which `evaluateFilter` holds. `needsPostFilter(ast)` says
  * when; `findMatchingTraces` does the whole dance.
  */
-export function compileFilter(ast: FilterAst, dialect: Dialect): SqlPredicate {
-  const ctx: Ctx = { d: sqlDialect(dialect), needRoot: false, needInferred: false };
+export function compileFilter(ast: FilterAst, dialect: Dialect, window?: TimeWindow): SqlPredicate {
+  const d = sqlDialect(dialect);
+  const spans = window
+    ? sql`(SELECT * FROM spans WHERE ${d.startBetween(window.startUs - WINDOW_MARGIN_US, window.endUs + WINDOW_MARGIN_US)})`
+    : raw('spans');
+  const ctx: Ctx = { d, needRoot: false, needInferred: false };
   const having = traceLevel(ast, ctx, true);
-  const cols = ['*'];
-  if (ctx.needInferred) cols.push(`${IS_INFERRED} AS is_inferred`);
-  if (ctx.needRoot)
+  const cols: Fragment[] = [raw('*')];
+  if (ctx.needInferred) cols.push(sql`${isInferred(spans)} AS is_inferred`);
+  if (ctx.needRoot) {
     cols.push(
-      `concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', root_id) FROM (${rootsSql(ctx.d)}) r) AS is_root`,
+      sql`concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', root_id) FROM (${roots(d, spans)}) r) AS is_root`,
     );
-  const f = sql`trace_id IN (SELECT trace_id FROM (SELECT ${raw(cols.join(', '))} FROM spans) t GROUP BY trace_id HAVING ${having})`;
+  }
+  const f = sql`trace_id IN (SELECT trace_id FROM (SELECT ${join(cols, ', ')} FROM ${spans} s0) t GROUP BY trace_id HAVING ${having})`;
   return { sql: f.sql, params: f.params };
 }
+
+/**
+ * The query's time range (epoch µs). With it, only span rows starting within an hour of the
+ * range are read (as the stores' time-range logic does), instead of the whole table.
+ */
+export interface TimeWindow {
+  startUs: number;
+  endUs: number;
+}
+
+/** How far outside the window rows are still read: the stores' longest accounted trace. */
+const WINDOW_MARGIN_US = 3600e6;
 
 /** Whether `compileFilter`'s predicate only preselects, so matches must be confirmed with `evaluateFilter`. */
 export function needsPostFilter(ast: FilterAst): boolean {
@@ -54,13 +71,15 @@ export function needsPostFilter(ast: FilterAst): boolean {
   }
 }
 
-const IS_INFERRED = `(kind = 'subsegment' AND namespace IN ('aws', 'remote') AND concat(trace_id, ' ', id) NOT IN
-  (SELECT concat(trace_id, ' ', parent_id) FROM spans WHERE kind = 'segment' AND parent_id IS NOT NULL))`;
+function isInferred(spans: Fragment): Fragment {
+  return sql`(kind = 'subsegment' AND namespace IN ('aws', 'remote') AND concat(trace_id, ' ', id) NOT IN
+    (SELECT concat(trace_id, ' ', parent_id) FROM ${spans} s1 WHERE kind = 'segment' AND parent_id IS NOT NULL))`;
+}
 
-function rootsSql(d: SqlDialect): string {
-  return `SELECT trace_id, ${d.rootId.sql} AS root_id FROM (SELECT *, coalesce(parent_id IS NOT NULL AND
-    concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM spans), 1 = 0) AS dangling
-    FROM spans) s GROUP BY trace_id`;
+function roots(d: SqlDialect, spans: Fragment): Fragment {
+  return sql`SELECT trace_id, ${d.rootId} AS root_id FROM (SELECT *, coalesce(parent_id IS NOT NULL AND
+    concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM ${spans} s2), 1 = 0) AS dangling
+    FROM ${spans} s3) s GROUP BY trace_id`;
 }
 
 /** True when some row satisfies `p` (inside GROUP BY trace_id). */

@@ -28,10 +28,11 @@ export interface TraceSource {
  * Finds a page of traces matching a filter. When the SQL is exact this is one `findTraces`;
  * when it only preselects (`needsPostFilter`), candidate pages are read and each candidate's
  * spans checked with `evaluateFilter` until `limit` matches are found or candidates run out.
- * `scanned` counts the traces looked at in the first candidate page's time range.
+ * `scanned` counts the traces looked at in the first candidate page's time range. The SQL reads
+ * only rows near the query's time range (see `TimeWindow`).
  */
 export async function findMatchingTraces(source: TraceSource, query: FilteredQuery, ast: FilterAst) {
-  const filter = (d: Dialect) => compileFilter(ast, d);
+  const filter = (d: Dialect) => compileFilter(ast, d, query);
   if (!needsPostFilter(ast)) return source.findTraces({ ...query, filter });
   const out: { startUs: number; traceId: string }[] = [];
   let after = query.after;

@@ -11,7 +11,7 @@ export type {
   StringKeyword,
   StringOp,
 } from './ast.js';
-export { compileFilter, needsPostFilter } from './compile-sql.js';
+export { compileFilter, needsPostFilter, type TimeWindow } from './compile-sql.js';
 export { evaluateFilter } from './evaluate.js';
 export { FilterSyntaxError } from './filter-syntax-error.js';
 export { type FilteredQuery, findMatchingTraces, type TraceSource } from './find-matching-traces.js';

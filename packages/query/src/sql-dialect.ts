@@ -12,6 +12,8 @@ export interface SqlDialect {
   anyElement(col: string, op: StringOp | 'set', value: string): Fragment;
   /** Per trace (inside GROUP BY trace_id): the root segment's id, as `toTraceTree` picks it. */
   rootId: Fragment;
+  /** Span rows starting in [loUs, hiUs), in a form the dialect's indexes can use. */
+  startBetween(loUs: number, hiUs: number): Fragment;
 }
 
 const ROOT_ENTRY = "kind = 'segment' AND parent_id IS NULL";
@@ -43,6 +45,7 @@ const DUCKDB: SqlDialect = {
     if (op === 'set') return raw(`(coalesce(len(${col}), 0) > 0)`);
     return sql`(coalesce(len(list_filter(${raw(col)}, m -> ${DUCKDB.stringCompare(raw('m'), op, value)})), 0) > 0)`;
   },
+  startBetween: (lo, hi) => sql`start_us >= ${lo} AND start_us < ${hi}`,
   rootId: raw(
     `CASE WHEN count(*) FILTER (WHERE ${ROOT_ENTRY}) > 0
       THEN arg_min(id, (start_us, id)) FILTER (WHERE ${ROOT_ENTRY})
@@ -71,6 +74,10 @@ const CLICKHOUSE: SqlDialect = {
     if (op === 'set') return raw(`notEmpty(${col})`);
     return sql`arrayExists(m -> ${CLICKHOUSE.stringCompare(raw('m'), op, value)}, ${raw(col)})`;
   },
+  // start_time (seconds, the partition and sort key) prunes; start_us is the exact bound.
+  startBetween: (lo, hi) =>
+    sql`start_time >= toDateTime(${Math.floor(lo / 1e6)}) AND start_time <= toDateTime(${Math.ceil(hi / 1e6)})
+      AND start_us >= ${lo} AND start_us < ${hi}`,
   rootId: raw(
     `if(countIf(${ROOT_ENTRY}) > 0,
       argMinIf(id, (start_us, id), ${ROOT_ENTRY}),
