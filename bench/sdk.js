@@ -28,7 +28,9 @@ const noop = async () => {};
 // ---------------------------------------------------------------- workers (child processes)
 
 async function loadFluoro(sink) {
-  const sdk = await import(pathToFileURL(fileURLToPath(new URL('../packages/sdk/dist/index.js', import.meta.url))).href);
+  const sdk = await import(
+    pathToFileURL(fileURLToPath(new URL('../packages/sdk/dist/index.js', import.meta.url))).href
+  );
   sdk.configure({
     name: 'bench',
     daemonAddress: sink,
@@ -176,13 +178,17 @@ async function worker(kind, name, sink) {
   }
   const server = await serverCases[name](sink);
   server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
+  server.listen(0, '127.0.0.1', () =>
+    process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`),
+  );
 }
 
 // ---------------------------------------------------------------- driver
 
 function startWorker(kind, name, sink) {
-  const child = spawn(process.execPath, [self, '--worker', kind, name, sink], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [self, '--worker', kind, name, sink], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -259,9 +265,21 @@ export async function runSdkBench() {
   const peerCost = Math.min(costUs(capture.xray), costUs(capture.otel));
   const rows = [
     { name: 'capture: async no-op, no SDK', opsPerSec: capture.baseline, ratioVsPeer: null },
-    { name: 'capture: Fluoro capture()', opsPerSec: capture.fluoro, ratioVsPeer: costUs(capture.fluoro) / peerCost },
-    { name: 'capture: X-Ray captureAsyncFunc', opsPerSec: capture.xray, ratioVsPeer: costUs(capture.xray) / peerCost },
-    { name: 'capture: OTel startActiveSpan', opsPerSec: capture.otel, ratioVsPeer: costUs(capture.otel) / peerCost },
+    {
+      name: 'capture: Fluoro capture()',
+      opsPerSec: capture.fluoro,
+      ratioVsPeer: costUs(capture.fluoro) / peerCost,
+    },
+    {
+      name: 'capture: X-Ray captureAsyncFunc',
+      opsPerSec: capture.xray,
+      ratioVsPeer: costUs(capture.xray) / peerCost,
+    },
+    {
+      name: 'capture: OTel startActiveSpan',
+      opsPerSec: capture.otel,
+      ratioVsPeer: costUs(capture.otel) / peerCost,
+    },
   ];
   const loss = (traced, base) => 1 - traced / base;
   const httpPeerLoss = loss(http['http:otel'], http['http:baseline']);
@@ -284,10 +302,13 @@ export async function runSdkBench() {
   );
 
   console.log('## SDK overhead (each case in its own process, same run; everything sampled)');
-  console.log('case                                |       ops/s | cost µs/op or rate loss | ratio vs faster peer');
+  console.log(
+    'case                                |       ops/s | cost µs/op or rate loss | ratio vs faster peer',
+  );
   for (const r of rows) {
     let extra = '';
-    if (r.name.startsWith('capture') && r.ratioVsPeer !== null) extra = `${costUs(r.opsPerSec).toFixed(2)} µs`;
+    if (r.name.startsWith('capture') && r.ratioVsPeer !== null)
+      extra = `${costUs(r.opsPerSec).toFixed(2)} µs`;
     else if (r.name.startsWith('http') && r.ratioVsPeer !== null) {
       extra = `${(loss(r.opsPerSec, http['http:baseline']) * 100).toFixed(1)} % loss`;
     } else if (r.name.startsWith('express') && r.ratioVsPeer !== null) {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseStack, toCause } from './cause.js';
+import { formatSeconds } from './clock.js';
 import { sanitizeAnnotationKey, sanitizeName } from './limits.js';
 
 describe('parseStack', () => {
@@ -54,5 +55,17 @@ describe('limits', () => {
     ['café @ host:80/path', 'café @ host:80/path'],
   ])('name %s', (name, clean) => {
     expect(sanitizeName(name)).toBe(clean);
+  });
+});
+
+describe('formatSeconds', () => {
+  test.each([
+    [1764162105.000001, '1764162105.000001'],
+    [1764162105.1, '1764162105.100000'],
+    [1764162105, '1764162105.000000'],
+    [1764162105.5, '1764162105.500000'],
+  ])('%d → %s', (seconds, text) => {
+    expect(formatSeconds(seconds)).toBe(text);
+    expect(Number(formatSeconds(seconds))).toBeCloseTo(seconds, 5);
   });
 });

@@ -1,5 +1,5 @@
 import { type CauseDocument, toCause } from './cause.js';
-import { nowSeconds } from './clock.js';
+import { formatSeconds, nowSeconds } from './clock.js';
 import { newEntityId } from './ids.js';
 import { capString, MAX_ANNOTATIONS, sanitizeAnnotationKey, sanitizeName } from './limits.js';
 
@@ -160,8 +160,8 @@ export abstract class Entity implements TraceEntity {
    * out to fit the size limit; a `metadata` value that is not JSON makes this throw.
    */
   protected baseJson(omit: ReadonlySet<string> | undefined): string {
-    let s = `"id":"${this.id}","name":${quote(this.name)},"start_time":${this.startTime}`;
-    s += this.endTime !== undefined ? `,"end_time":${this.endTime}` : ',"in_progress":true';
+    let s = `"id":"${this.id}","name":${quote(this.name)},"start_time":${formatSeconds(this.startTime)}`;
+    s += this.endTime !== undefined ? `,"end_time":${formatSeconds(this.endTime)}` : ',"in_progress":true';
     if (this.http && !omit?.has('http')) s += `,"http":${httpJson(this.http)}`;
     if (this.error) s += ',"error":true';
     if (this.fault) s += ',"fault":true';
@@ -174,10 +174,11 @@ export abstract class Entity implements TraceEntity {
   }
 
   /**
-   * The entity's own document as JSON, without `subsegments`. `independent` adds the fields a
-   * subsegment needs when sent on its own (`type`, `trace_id`, `parent_id`).
+   * The entity's own document as JSON without `subsegments` and without the closing brace, so
+   * children can be appended without re-slicing. `independent` adds the fields a subsegment
+   * needs when sent on its own (`type`, `trace_id`, `parent_id`).
    */
-  abstract toJson(omit?: ReadonlySet<string>, independent?: boolean): string;
+  abstract openJson(omit?: ReadonlySet<string>, independent?: boolean): string;
 }
 
 /** Options for a new segment. */
@@ -224,12 +225,12 @@ export class Segment extends Entity {
     this.sink.emitSegment(this);
   }
 
-  toJson(omit?: ReadonlySet<string>): string {
+  openJson(omit?: ReadonlySet<string>): string {
     let s = `{${this.baseJson(omit)},"trace_id":"${this.traceId}"`;
     if (this.parentId) s += `,"parent_id":"${this.parentId}"`;
     if (this.user !== undefined) s += `,"user":${quote(this.user)}`;
     if (this.extras) s += `,${this.extras}`;
-    return `${s}}`;
+    return s;
   }
 }
 
@@ -258,12 +259,12 @@ export class Subsegment extends Entity {
     if (this.detached) this.segment.sink.emitSubsegment(this);
   }
 
-  toJson(omit?: ReadonlySet<string>, independent = false): string {
+  openJson(omit?: ReadonlySet<string>, independent = false): string {
     let s = `{${this.baseJson(omit)}`;
     if (this.namespace) s += `,"namespace":"${this.namespace}"`;
     if (this.traced) s += ',"traced":true';
     if (independent) s += `,"type":"subsegment","trace_id":"${this.traceId}","parent_id":"${this.parent.id}"`;
-    return `${s}}`;
+    return s;
   }
 }
 

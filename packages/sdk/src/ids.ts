@@ -6,15 +6,19 @@ import { randomFillSync } from 'node:crypto';
  */
 const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
-let offset = POOL_BYTES;
+// The pool as one hex string; ids are substrings of it (8192 hex digits per refill).
+let hexPool = '';
+let offset = hexPool.length;
 
 function randomHex(bytes: number): string {
-  if (offset + bytes > POOL_BYTES) {
+  const digits = bytes * 2;
+  if (offset + digits > hexPool.length) {
     randomFillSync(pool);
+    hexPool = pool.toString('hex');
     offset = 0;
   }
-  const hex = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
+  const hex = hexPool.substring(offset, offset + digits);
+  offset += digits;
   return hex;
 }
 

@@ -11,10 +11,18 @@ export const MAX_ANNOTATIONS = 50;
 const NAME_DISALLOWED = /[^\p{L}\p{N}\s_.:/%&#=+\\\-@]/gu;
 const KEY_DISALLOWED = /[^A-Za-z0-9_]/g;
 
+// Names repeat (one per route or function): remember recent results.
+const nameCache = new Map<string, string>();
+
 /** Cleans a (sub)segment name: drops disallowed characters, caps the length, never empty. */
 export function sanitizeName(name: string): string {
-  const clean = name.replace(NAME_DISALLOWED, '').slice(0, MAX_NAME_LENGTH);
-  return clean.length > 0 ? clean : 'unnamed';
+  const cached = nameCache.get(name);
+  if (cached !== undefined) return cached;
+  let clean = name.replace(NAME_DISALLOWED, '').slice(0, MAX_NAME_LENGTH);
+  if (clean.length === 0) clean = 'unnamed';
+  if (nameCache.size >= 1000) nameCache.clear();
+  nameCache.set(name, clean);
+  return clean;
 }
 
 /**

@@ -21,6 +21,7 @@ export interface Serialized {
 
 interface Node {
   entity: Entity;
+  /** The entity's members without the closing brace (see `Entity.openJson`). */
   own: string;
   children: Node[];
   rendered: string;
@@ -66,16 +67,19 @@ function build(entity: Entity, independent: boolean, out: Serialized, maxBytes: 
     entity.children = open;
   }
   const own = ownJson(entity, independent, out, maxBytes);
-  const rendered =
-    children.length === 0
-      ? own
-      : `${own.slice(0, -1)},"subsegments":[${children.map((c) => c.rendered).join(',')}]}`;
+  let rendered: string;
+  if (children.length === 0) rendered = `${own}}`;
+  else {
+    let list = children[0]!.rendered;
+    for (let i = 1; i < children.length; i++) list += `,${children[i]!.rendered}`;
+    rendered = `${own},"subsegments":[${list}]}`;
+  }
   return { entity, own, children, rendered, bytes: -1 };
 }
 
 /** Emits `node` with as many children inline as fit; the others go out independently. */
 function split(node: Node, out: Serialized, maxBytes: number): void {
-  const own = Buffer.byteLength(node.own);
+  const own = Buffer.byteLength(node.own) + 1;
   let separate: Node[];
   if (own > maxBytes) {
     // Only possible for pathological names or fields: count it, still send the children.
@@ -96,7 +100,7 @@ function split(node: Node, out: Serialized, maxBytes: number): void {
       } else separate.push(child);
     }
     out.documents.push(
-      inline.length === 0 ? node.own : `${node.own.slice(0, -1)},"subsegments":[${inline.join(',')}]}`,
+      inline.length === 0 ? `${node.own}}` : `${node.own},"subsegments":[${inline.join(',')}]}`,
     );
   }
   for (const child of separate) {
@@ -110,18 +114,18 @@ function ownJson(entity: Entity, independent: boolean, out: Serialized, maxBytes
   let omit: Set<string> | undefined;
   let json: string;
   try {
-    json = entity.toJson(undefined, independent);
+    json = entity.openJson(undefined, independent);
   } catch {
     omit = new Set(['metadata']);
     out.drops.push({ reason: 'metadata_unserializable', detail: `metadata of ${label} is not JSON` });
-    json = entity.toJson(omit, independent);
+    json = entity.openJson(omit, independent);
   }
   // Shed the optional bulk until the entity fits on its own, leaving room for `subsegments`.
   for (const field of SHEDDABLE) {
     if (fits(json, maxBytes - 64)) break;
     if (omit?.has(field)) continue;
     omit = new Set([...(omit ?? []), field]);
-    const smaller = entity.toJson(omit, independent);
+    const smaller = entity.openJson(omit, independent);
     if (smaller.length === json.length) continue;
     out.drops.push({ reason: `oversize_${field}`, detail: `${field} of ${label} removed to fit 64 KiB` });
     json = smaller;
