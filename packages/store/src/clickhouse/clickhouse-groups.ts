@@ -1,7 +1,5 @@
 import type { GroupRecord } from '../store.js';
-import { ClickHouseError } from './errors.js';
 import type { ClickHouseHttp, RequestOptions } from './http-client.js';
-import type { SchemaTarget } from './schema.js';
 import { bindParams } from './sql-literal.js';
 
 /**
@@ -9,18 +7,15 @@ import { bindParams } from './sql-literal.js';
  * tombstone) is a new row with a higher `version`, read back with argMax; no mutations, so it
  * works on 18.16. In cluster mode the table is replicated to every server (one ZooKeeper path
  * for the whole cluster, replica named `{shard}-{replica}`) rather than sharded: it is tiny
- * and any server must see every group. The table is created on first use.
+ * and any server must see every group. The table comes from migration 2 (schema.ts).
  */
 export class ClickHouseGroups {
-  private ready: Promise<void> | undefined;
   private lastVersion = 0;
 
   constructor(
     private readonly http: ClickHouseHttp,
-    private readonly target: SchemaTarget,
     private readonly read: RequestOptions,
     private readonly write: RequestOptions,
-    private readonly ddlTimeoutMs: number,
   ) {}
 
   async put(g: GroupRecord): Promise<void> {
@@ -43,7 +38,6 @@ export class ClickHouseGroups {
   }
 
   private async insert(g: GroupRecord, deleted: boolean): Promise<void> {
-    await this.ensureTable();
     // Strictly increasing within a process; across processes the clock orders changes.
     const version = Math.max(Date.now() * 1000, this.lastVersion + 1);
     this.lastVersion = version;
@@ -60,7 +54,6 @@ export class ClickHouseGroups {
   }
 
   private async select(where: string, params: string[]): Promise<GroupRecord[]> {
-    await this.ensureTable();
     const rows = await this.http.rows<Record<string, string | number>>(
       bindParams(
         `SELECT name, argMax(arn, version) AS g_arn, argMax(filter_expression, version) AS g_filter,
@@ -78,32 +71,5 @@ export class ClickHouseGroups {
       insightsEnabled: Number(r['g_insights']) === 1,
       notificationsEnabled: Number(r['g_notifications']) === 1,
     }));
-  }
-
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.createTable().catch((e) => {
-      this.ready = undefined;
-      throw e;
-    });
-    return this.ready;
-  }
-
-  private async createTable(): Promise<void> {
-    const { database: db, cluster } = this.target;
-    const engine = cluster
-      ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/groups', '{shard}-{replica}', version)`
-      : 'ReplacingMergeTree(version)';
-    try {
-      await this.http.exec(
-        `CREATE TABLE IF NOT EXISTS ${db}.groups${cluster ? ` ON CLUSTER ${cluster}` : ''} (
-          name String, arn String, filter_expression String, insights_enabled UInt8,
-          notifications_enabled UInt8, deleted UInt8, version UInt64
-        ) ENGINE = ${engine} ORDER BY name`,
-        { timeoutMs: this.ddlTimeoutMs },
-      );
-    } catch (e) {
-      // Another process created it a moment earlier.
-      if (!(e instanceof ClickHouseError && e.code === 57)) throw e;
-    }
   }
 }

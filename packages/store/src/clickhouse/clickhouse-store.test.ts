@@ -13,7 +13,8 @@ import {
 import { ClickHouseStore } from './clickhouse-store.js';
 import { StoreUnavailableError } from './errors.js';
 import { ClickHouseHttp } from './http-client.js';
-import { SPAN_COLUMN_TYPES } from './schema.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS, SPAN_COLUMN_TYPES } from './schema.js';
 import { bindParams } from './sql-literal.js';
 
 describeWithClickHouse('ClickHouseStore on one clickhouse-server', () => {
@@ -77,7 +78,7 @@ describeWithClickHouse('ClickHouseStore on one clickhouse-server', () => {
       `SELECT version FROM ${database}.schema_migrations FINAL ORDER BY version`,
       { timeoutMs: 10_000 },
     );
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     const tid = traceId(1_800_000_000);
     await stores[0]!.write([
       ingested({
@@ -90,6 +91,36 @@ describeWithClickHouse('ClickHouseStore on one clickhouse-server', () => {
     ]);
     expect((await stores[3]!.getSpans([tid])).map((r) => r.name)).toEqual(['a']);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('upgrades a database an earlier Fluoro created, and keeps the remote type of a subsegment', async () => {
+    const database = `fluoro_upgrade_${n++}`;
+    const old = MIGRATIONS.filter((m) => m.version === 1);
+    expect(await migrate(sql(), { database }, 30_000, old)).toEqual([1]);
+    const s = await open(database);
+    const rows = await sql().rows<{ version: number }>(
+      `SELECT version FROM ${database}.schema_migrations FINAL ORDER BY version`,
+      { timeoutMs: 10_000 },
+    );
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    const t0 = 1_800_000_000;
+    const tid = traceId(t0);
+    const seg = {
+      trace_id: tid,
+      id: entityId(),
+      name: 'api',
+      start_time: t0,
+      end_time: t0 + 1,
+      subsegments: [
+        { id: entityId(), name: 'DynamoDB', namespace: 'aws', start_time: t0, end_time: t0 + 0.5 },
+      ],
+    };
+    const doc = ingested(seg);
+    await s.write([doc]);
+    const expected = doc.rows.map((r) => [r.name, r.remoteType ?? null]).sort();
+    expect(expected.some(([, t]) => t !== null)).toBe(true);
+    expect((await s.getSpans([tid])).map((r) => [r.name, r.remoteType]).sort()).toEqual(expected);
+    await s.close();
   });
 
   it('drops the rows of an in-progress version that the complete version no longer has', async () => {

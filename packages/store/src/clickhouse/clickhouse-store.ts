@@ -12,6 +12,7 @@ import {
   checkIdentifier,
   DOCUMENT_COLUMNS,
   type SchemaTarget,
+  SPAN_EXTRA_COLUMN_TYPES,
   TRACE_HOUR_COLUMNS,
 } from './schema.js';
 import { bindParams, type SqlParam } from './sql-literal.js';
@@ -36,6 +37,9 @@ export interface ClickHouseStoreOptions {
   /** Budget for each migration statement (ON CLUSTER waits for every server). Default 180,000 ms. */
   ddlTimeoutMs?: number;
 }
+
+/** DuckDB's span columns, then the ones ClickHouse has beyond them (SPAN_EXTRA_COLUMN_TYPES). */
+const CLICKHOUSE_SPAN_COLUMNS = [...SPAN_COLUMNS, ...SPAN_EXTRA_COLUMN_TYPES.map(([c]) => c)];
 
 const DEFAULTS = {
   database: 'fluoro',
@@ -83,13 +87,7 @@ export class ClickHouseStore implements Store {
       timeoutMs: options.writeTimeoutMs,
       settings: target.cluster ? { insert_distributed_sync: 1 } : {},
     };
-    this.groups = new ClickHouseGroups(
-      http,
-      target,
-      this.readOptions,
-      this.writeOptions,
-      options.ddlTimeoutMs,
-    );
+    this.groups = new ClickHouseGroups(http, this.readOptions, this.writeOptions);
   }
 
   /**
@@ -145,7 +143,7 @@ export class ClickHouseStore implements Store {
     await this.http.insert('trace_hours', TRACE_HOUR_COLUMNS, rows.traceHours, o);
     await Promise.all([
       this.http.insert('documents', DOCUMENT_COLUMNS, rows.documents, o),
-      this.http.insert('spans', SPAN_COLUMNS, rows.spans, o),
+      this.http.insert('spans', CLICKHOUSE_SPAN_COLUMNS, rows.spans, o),
       this.http.insert('annotations', ANNOTATION_COLUMNS, rows.annotations, o),
     ]);
   }
@@ -177,7 +175,7 @@ export class ClickHouseStore implements Store {
       SELECT trace_id, id, max(received_us) FROM documents WHERE ${where.sql} GROUP BY trace_id, id)`;
     const [spans, anns] = await Promise.all([
       this.select<Record<string, unknown>>(
-        `SELECT ${SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where.sql} AND ${newest}
+        `SELECT ${CLICKHOUSE_SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where.sql} AND ${newest}
          LIMIT 1 BY trace_id, id`,
         [...where.params, ...where.params],
       ),
@@ -187,7 +185,10 @@ export class ClickHouseStore implements Store {
         [...where.params, ...where.params],
       ),
     ]);
-    const rows = spans.map(fromSpanRecord);
+    const rows = spans.map((r) => ({
+      ...fromSpanRecord(r),
+      remoteType: (r['remote_type'] as string | null) ?? null,
+    }));
     const byKey = new Map(rows.map((r) => [`${r.traceId}/${r.id}/${r.docId}`, r]));
     for (const a of anns) {
       byKey

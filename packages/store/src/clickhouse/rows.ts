@@ -93,6 +93,7 @@ function toSpanRecord(r: SpanRow, receivedUs: number): Record<string, unknown> {
     account_id: r.accountId,
     exception_messages: r.exceptionMessages,
     received_us: receivedUs,
+    remote_type: r.remoteType ?? null,
   };
 }
 

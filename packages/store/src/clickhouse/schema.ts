@@ -67,6 +67,11 @@ export const SPAN_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['received_us', 'Int64'],
 ];
 
+/** `spans` columns added after DuckDB's list (by later migrations), in order. */
+export const SPAN_EXTRA_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ['remote_type', 'Nullable(String)'],
+];
+
 export const DOCUMENT_COLUMNS = [
   'trace_id',
   'trace_epoch_s',
@@ -176,20 +181,36 @@ function createTable(target: SchemaTarget, t: TableSpec): string[] {
 PARTITION BY ${t.partitionBy}
 ORDER BY ${t.orderBy}`,
   ];
-  if (target.cluster) {
-    ddl.push(
-      `CREATE TABLE IF NOT EXISTS ${db}.${t.name}${onCluster(target)} AS ${db}.${local}
-ENGINE = Distributed(${target.cluster}, ${db}, ${local}, cityHash64(trace_id))`,
-    );
-  }
+  if (target.cluster) ddl.push(createDistributed(target, t.name));
   return ddl;
 }
 
-/** A schema change: idempotent statements, applied once per database in version order. */
+/** The Distributed table `name` over `<name>_local`, sharded by trace id. */
+export function createDistributed(target: SchemaTarget, name: string): string {
+  const db = target.database;
+  return `CREATE TABLE IF NOT EXISTS ${db}.${name}${onCluster(target)} AS ${db}.${localTable(target, name)}
+ENGINE = Distributed(${target.cluster}, ${db}, ${localTable(target, name)}, cityHash64(trace_id))`;
+}
+
+/**
+ * One step of a migration: an idempotent statement, or a column to add where it is missing
+ * (18.16 has no `ADD COLUMN IF NOT EXISTS`, so the migrator checks `system.columns`).
+ */
+export type MigrationStep =
+  | string
+  | { addColumn: { table: string; column: string; type: string } }
+  /**
+   * Cluster mode: re-create the Distributed table `name` when its columns differ from
+   * `<name>_local`'s. 18.16 refuses `ALTER ... ON CLUSTER` on a Distributed table over
+   * replicated shards, and a Distributed table holds no data (inserts are synchronous).
+   */
+  | { syncDistributed: string };
+
+/** A schema change: idempotent steps, applied once per database in version order. */
 export interface Migration {
   version: number;
   description: string;
-  statements(target: SchemaTarget): string[];
+  steps(target: SchemaTarget): MigrationStep[];
 }
 
 /** Every migration, oldest first. Append only; never edit one that has shipped. */
@@ -197,15 +218,46 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     description: 'documents, spans, annotations, trace_hours',
-    statements: (target) => TABLES.flatMap((t) => createTable(target, t)),
+    steps: (target) => TABLES.flatMap((t) => createTable(target, t)),
+  },
+  {
+    version: 2,
+    description: 'groups; spans.remote_type',
+    steps: (target) => [
+      groupsTable(target),
+      { addColumn: { table: localTable(target, 'spans'), column: 'remote_type', type: 'Nullable(String)' } },
+      ...(target.cluster ? [{ syncDistributed: 'spans' }] : []),
+    ],
   },
 ];
+
+/**
+ * Groups: tiny, so in cluster mode replicated to every server (one ZooKeeper path for the whole
+ * cluster) rather than sharded. Every change, and every delete as a tombstone, is a new row with
+ * a higher `version`; reads take argMax (clickhouse-groups.ts).
+ */
+function groupsTable(target: SchemaTarget): string {
+  const db = target.database;
+  const engine = target.cluster
+    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/groups', '{shard}-{replica}', version)`
+    : 'ReplacingMergeTree(version)';
+  return `CREATE TABLE IF NOT EXISTS ${db}.groups${onCluster(target)} (
+  name String,
+  arn String,
+  filter_expression String,
+  insights_enabled UInt8,
+  notifications_enabled UInt8,
+  deleted UInt8,
+  version UInt64
+) ENGINE = ${engine}
+ORDER BY name`;
+}
 
 /** The table that records applied migrations (replicated to every server in cluster mode). */
 export function migrationsTable(target: SchemaTarget): string {
   const db = target.database;
   const engine = target.cluster
-    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/schema_migrations', '{replica}')`
+    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/schema_migrations', '{shard}-{replica}')`
     : 'ReplacingMergeTree()';
   return `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations${onCluster(target)} (
   version UInt32,
