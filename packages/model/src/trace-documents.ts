@@ -35,7 +35,8 @@ export function assembleSegments(docs: StoredDocument[]): { Id: string; Document
     const { type: _t, trace_id: _tr, parent_id: _p, ...inner } = s;
     // Replace the entity in the index so deeper independent subsegments attach to the merged copy.
     entities.set(s.id, inner);
-    parent.subsegments = [...(parent.subsegments ?? []), inner];
+    // Push, not spread: a parent with 50,000 independent subsegments must stay linear.
+    (parent.subsegments ??= []).push(inner);
     touched.add(parent);
   }
   for (const p of touched) p.subsegments!.sort((a, b) => a.start_time - b.start_time);

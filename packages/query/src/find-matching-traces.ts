@@ -43,7 +43,11 @@ export async function findMatchingTraces(source: TraceSource, query: FilteredQue
     const ids = page.traces.map((t) => t.traceId);
     const spans = await source.getSpans(ids);
     const byTrace = new Map<string, SpanRow[]>();
-    for (const s of spans) byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s]);
+    for (const s of spans) {
+      const list = byTrace.get(s.traceId);
+      if (list) list.push(s);
+      else byTrace.set(s.traceId, [s]);
+    }
     for (const [i, t] of page.traces.entries()) {
       if (!evaluateFilter(ast, byTrace.get(t.traceId) ?? [])) continue;
       out.push(t);

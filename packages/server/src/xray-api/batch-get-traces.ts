@@ -13,7 +13,11 @@ export function batchGetTraces(store: Store) {
     const valid = [...new Set(ids.flatMap((i) => (i.id ? [i.id] : [])))];
     const [docs, spans] = await Promise.all([store.getDocuments(valid), store.getSpans(valid)]);
     const byTrace = new Map<string, SpanRow[]>();
-    for (const r of spans) byTrace.set(r.traceId, [...(byTrace.get(r.traceId) ?? []), r]);
+    for (const r of spans) {
+      const list = byTrace.get(r.traceId);
+      if (list) list.push(r);
+      else byTrace.set(r.traceId, [r]);
+    }
     const traces = [];
     const unprocessed: string[] = [];
     for (const { requested: r, id } of ids) {

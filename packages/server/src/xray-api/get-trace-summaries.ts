@@ -51,7 +51,11 @@ export function getTraceSummaries(store: Store, groups?: () => Promise<GroupLook
     const ids = page.traces.map((t) => t.traceId);
     const spans = await store.getSpans(ids);
     const byTrace = new Map<string, SpanRow[]>();
-    for (const r of spans) byTrace.set(r.traceId, [...(byTrace.get(r.traceId) ?? []), r]);
+    for (const r of spans) {
+      const list = byTrace.get(r.traceId);
+      if (list) list.push(r);
+      else byTrace.set(r.traceId, [r]);
+    }
     const last = page.traces.at(-1);
     return {
       TraceSummaries: ids.flatMap((id) => {
