@@ -3,6 +3,7 @@ export { ClickHouseError, StoreUnavailableError } from './clickhouse/errors.js';
 export { DuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.js';
 export type {
   Dialect,
+  GraphQuery,
   GroupRecord,
   IngestedDocument,
   SqlPredicate,

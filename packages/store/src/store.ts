@@ -1,4 +1,4 @@
-import type { SpanRow, StoredDocument } from '@fluoro/model';
+import type { GraphStatRow, GraphStatsQuery, SpanRow, StoredDocument } from '@fluoro/model';
 
 /** One validated top-level document and its span rows, ready to be written. */
 export interface IngestedDocument {
@@ -52,6 +52,12 @@ export interface TracePage {
   more: boolean;
 }
 
+/** The service graph's aggregates over a time range, optionally for the traces a filter matches. */
+export interface GraphQuery extends GraphStatsQuery {
+  /** Restricts to traces matching a filter expression (a group's), compiled for the store's dialect. */
+  filter?: (dialect: Dialect) => SqlPredicate;
+}
+
 /**
  * Where traces live. Every implementation passes the conformance suite in
  * `store-conformance.ts`; nothing above this interface knows which one it talks to.
@@ -70,6 +76,13 @@ export interface Store {
   getSpans(traceIds: string[]): Promise<SpanRow[]>;
   /** Finds traces in a time range, newest first, a page at a time. */
   findTraces(query: TraceQuery): Promise<TracePage>;
+  /**
+   * The service graph's aggregates for entities that started in the range, computed by the
+   * store (in SQL): exactly what `toGraphStats` (@fluoro/model) computes from the same traces'
+   * span rows, merged by key. Optional: without it the server loads the traces' rows and runs
+   * `toGraphStats` itself, which is correct but slow over large ranges.
+   */
+  graphStats?(query: GraphQuery): Promise<GraphStatRow[]>;
   /** Creates the group, or replaces the one with the same name. */
   putGroup(group: GroupRecord): Promise<void>;
   /** The group with this name, or undefined when there is none. */

@@ -6,13 +6,14 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import type { SpanRow, StoredDocument } from '@fluoro/model';
+import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { traceIdEpochSeconds } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
-import type { GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import type { GraphQuery, GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
 import { DuckDbGroups } from './duckdb-groups.js';
+import { graphStatsSql } from './graph-stats-sql.js';
 import { DUCKDB_SCHEMA } from './schema.js';
-import { fromSpanRecord, SPAN_COLUMNS } from './span-record.js';
+import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
 
 export interface DuckDbStoreOptions {
   /** Path of the database file; ':memory:' for a throwaway store. */
@@ -164,7 +165,7 @@ export class DuckDbStore implements Store {
     // Two connections, so both reads run at once.
     const [spans, anns] = await Promise.all([
       this.reader.runAndReadAll(
-        `SELECT ${SPAN_COLUMNS.join(', ')} FROM spans WHERE ${where} ORDER BY received_us`,
+        `SELECT ${[...SPAN_COLUMNS, ...SPAN_EXTRA_COLUMNS].join(', ')} FROM spans WHERE ${where} ORDER BY received_us`,
         params,
       ),
       this.reader2.runAndReadAll(
@@ -264,6 +265,41 @@ export class DuckDbStore implements Store {
     return this.groupsStore;
   }
 
+  async graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
+    const { sql, params } = graphStatsSql({
+      windowStartUs: q.startUs - MAX_TRACE_SPAN_US,
+      windowEndUs: q.endUs + MAX_TRACE_SPAN_US,
+      startUs: q.startUs,
+      endUs: q.endUs,
+      periodUs: q.periodUs ?? 0,
+      filter: q.filter?.('duckdb'),
+    });
+    const r = await this.reader.runAndReadAll(sql, params);
+    const key = (name: unknown, type: unknown) =>
+      name === null ? null : { name: String(name), type: String(type ?? '') };
+    return r.getRows().map((row) => {
+      const [kind, bucket, srcName, srcType, tgtName, tgtType, inferred, aliasName, aliasType, ...n] = row;
+      const [durBucket, count, ok, error, throttle, fault, sumDur, minStart, maxEnd] = n.map(Number);
+      return {
+        kind: kind === 'node' ? 'node' : 'edge',
+        bucketUs: Number(bucket),
+        source: key(srcName, srcType),
+        target: { name: String(tgtName), type: String(tgtType ?? '') },
+        inferred: Boolean(inferred),
+        alias: key(aliasName, aliasType),
+        durationBucketUs: durBucket as number,
+        count: count as number,
+        ok: ok as number,
+        error: error as number,
+        throttle: throttle as number,
+        fault: fault as number,
+        sumDurationUs: sumDur as number,
+        minStartUs: minStart as number,
+        maxEndUs: maxEnd as number,
+      };
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeChain;
@@ -329,6 +365,7 @@ function appendSpan(a: DuckDBAppender, r: SpanRow): void {
   if (r.exceptionMessages.length === 0) a.appendNull();
   else a.appendList(listValue(r.exceptionMessages), VARCHAR_LIST);
   a.appendBigInt(BigInt(r.receivedUs));
+  nullable(a, r.remoteType ?? null);
   a.endRow();
 }
 

@@ -40,8 +40,11 @@ export const DUCKDB_SCHEMA = [
     availability_zone VARCHAR,
     account_id VARCHAR,
     exception_messages VARCHAR[], -- NULL when the span recorded no exception message
-    received_us BIGINT NOT NULL
+    received_us BIGINT NOT NULL,
+    remote_type VARCHAR -- SpanRow.remoteType: the inferred downstream's type (aws/remote subsegments)
   )`,
+  // Files created before remote_type existed get it (NULL for their rows).
+  'ALTER TABLE spans ADD COLUMN IF NOT EXISTS remote_type VARCHAR',
   `CREATE TABLE IF NOT EXISTS annotations (
     trace_id VARCHAR NOT NULL,
     trace_epoch_s BIGINT NOT NULL,

@@ -31,6 +31,12 @@ export const SPAN_COLUMNS = [
   'received_us',
 ] as const;
 
+/**
+ * Columns DuckDB keeps after SPAN_COLUMNS, in table order. Not (yet) in the ClickHouse table,
+ * which shares SPAN_COLUMNS: once ClickHouse has them they move into SPAN_COLUMNS.
+ */
+export const SPAN_EXTRA_COLUMNS = ['remote_type'] as const;
+
 type SpanRecord = Record<string, unknown>;
 
 /** A `spans` row read back (snake_case columns) as a SpanRow; annotations are added by the caller. */
@@ -68,5 +74,6 @@ export function fromSpanRecord(r: SpanRecord): SpanRow {
       : [],
     annotations: [],
     receivedUs: Number(r['received_us']),
+    remoteType: s('remote_type'),
   };
 }
