@@ -36,7 +36,8 @@ export function assembleSegments(docs: StoredDocument[]): { Id: string; Document
     // Replace the entity in the index so deeper independent subsegments attach to the merged copy.
     entities.set(s.id, inner);
     // Push, not spread: a parent with 50,000 independent subsegments must stay linear.
-    (parent.subsegments ??= []).push(inner);
+    if (parent.subsegments) parent.subsegments.push(inner);
+    else parent.subsegments = [inner];
     touched.add(parent);
   }
   for (const p of touched) p.subsegments!.sort((a, b) => a.start_time - b.start_time);
