@@ -27,9 +27,17 @@ export function newEntityId(): string {
   return randomHex(8);
 }
 
+let lastSecond = -1;
+let lastPrefix = '';
+
 /** An X-Ray trace id, `1-{epoch seconds, 8 hex}-{96 random bits, 24 hex}`. */
 export function newTraceId(nowSeconds: number = Date.now() / 1000): string {
-  return `1-${Math.floor(nowSeconds).toString(16).padStart(8, '0')}-${randomHex(12)}`;
+  const second = Math.floor(nowSeconds);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = `1-${second.toString(16).padStart(8, '0')}-`;
+  }
+  return lastPrefix + randomHex(12);
 }
 
 /** A 24-hex-digit client id for the sampling API. */

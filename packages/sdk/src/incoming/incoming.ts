@@ -50,8 +50,7 @@ export function startIncoming(info: RequestInfo, options: IncomingOptions): Inco
   try {
     const q = info.url.indexOf('?');
     const path = q < 0 ? info.url : info.url.slice(0, q);
-    const ignore = options.ignorePaths ?? DEFAULT_IGNORE_PATHS;
-    for (const pattern of ignore) if (pattern === path || wildcardMatch(pattern, path)) return undefined;
+    if (ignored(options, path)) return undefined;
     const hostname = info.host ? stripPort(info.host) : undefined;
     let name = options.name;
     if (options.hostPattern && hostname && wildcardMatch(options.hostPattern, hostname)) name = hostname;
@@ -109,6 +108,25 @@ export function endIncoming(
 /** Records an uncaught error on the request's segment (it ends later, with the response). */
 export function recordIncomingError(trace: IncomingTrace, error: unknown): void {
   if (trace.entity.sampled && !trace.entity.closed) trace.entity.addError(error);
+}
+
+interface IgnoreMatcher {
+  exact: Set<string>;
+  patterns: string[];
+}
+const matchers = new WeakMap<IncomingOptions, IgnoreMatcher>();
+
+/** Health-check test, compiled once per middleware options object (it runs on every request). */
+function ignored(options: IncomingOptions, path: string): boolean {
+  let m = matchers.get(options);
+  if (!m) {
+    const paths = options.ignorePaths ?? DEFAULT_IGNORE_PATHS;
+    m = { exact: new Set(paths), patterns: paths.filter((p) => p.includes('*') || p.includes('?')) };
+    matchers.set(options, m);
+  }
+  if (m.exact.has(path)) return true;
+  for (const pattern of m.patterns) if (wildcardMatch(pattern, path)) return true;
+  return false;
 }
 
 function stripPort(host: string): string {

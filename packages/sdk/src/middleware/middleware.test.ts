@@ -145,7 +145,14 @@ describe.each(Object.entries(APPS))('%s middleware', (_name, start) => {
   });
 
   test('the trace context survives body parsing', async () => {
-    const res = await get(app.port, '/echo', { 'content-type': 'application/json' }, 'POST', '{"a":1}');
+    // Sent in three socket writes: the body's later chunks arrive in fresh socket callbacks.
+    const res = await get(
+      app.port,
+      '/echo',
+      { 'content-type': 'application/json', 'content-length': '7' },
+      'POST',
+      ['{"a"', ':', '1}'],
+    );
     const body = JSON.parse(res.body) as { traceId: string; same: boolean; body: unknown };
     expect(body).toEqual({ traceId: traceIdOf(res.headers['x-amzn-trace-id']), same: true, body: { a: 1 } });
     const segment = await segmentFor(body.traceId);

@@ -240,13 +240,17 @@ export const APPS: Record<string, AppFactory> = {
   hono,
 };
 
-/** A plain HTTP client call (outside any trace) with full control over headers. */
+/**
+ * A plain HTTP client call (outside any trace) with full control over headers. A body given as
+ * an array is sent in chunks, each after the server has had time to read the previous one, so
+ * the server sees several socket reads (body parsing then runs from socket callbacks).
+ */
 export function get(
   port: number,
   path: string,
   headers: Record<string, string> = {},
   method = 'GET',
-  body?: string,
+  body?: string | string[],
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
@@ -258,6 +262,16 @@ export function get(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('error', reject);
-    req.end(body);
+    if (!Array.isArray(body)) {
+      req.end(body);
+      return;
+    }
+    const chunks = [...body];
+    const next = () => {
+      const chunk = chunks.shift();
+      if (chunk === undefined) req.end();
+      else req.write(chunk, () => setTimeout(next, 20));
+    };
+    next();
   });
 }
