@@ -30,6 +30,12 @@ interface TableSpec {
   orderBy: string;
   /** The DateTime column retention looks at. */
   timeColumn: string;
+  /**
+   * Rows per primary-key mark. A lookup by id decompresses at least one granule of each column
+   * it reads, so tables read by id use smaller granules than the default 8192: 256 documents
+   * (~1 KB each) rather than megabytes of JSON per lookup.
+   */
+  granularity: number;
 }
 
 // DEFAULT, not MATERIALIZED: a Distributed table (18.16) computes materialized columns and
@@ -117,6 +123,7 @@ const TABLES: TableSpec[] = [
     timeColumn: 'start_time',
     partitionBy: 'toDate(start_time)',
     orderBy: `(${HOUR_KEY}, trace_id, id)`,
+    granularity: 256,
   },
   {
     name: 'spans',
@@ -125,6 +132,7 @@ const TABLES: TableSpec[] = [
     timeColumn: 'start_time',
     partitionBy: 'toDate(start_time)',
     orderBy: `(${HOUR_KEY}, trace_id, doc_id, id)`,
+    granularity: 2048,
   },
   {
     name: 'annotations',
@@ -146,6 +154,7 @@ const TABLES: TableSpec[] = [
     timeColumn: 'start_time',
     partitionBy: 'toDate(start_time)',
     orderBy: `(${HOUR_KEY}, trace_id, doc_id, span_id, key)`,
+    granularity: 2048,
   },
   {
     // One row per (trace, hour a span of it starts in): where to look for a trace by id.
@@ -154,6 +163,7 @@ const TABLES: TableSpec[] = [
     version: '',
     partitionBy: 'toDate(hour)',
     orderBy: '(trace_id, hour)',
+    granularity: 8192,
     timeColumn: 'hour',
   },
 ];
@@ -179,7 +189,8 @@ function createTable(target: SchemaTarget, t: TableSpec): string[] {
   const ddl = [
     `CREATE TABLE IF NOT EXISTS ${db}.${local}${onCluster(target)} (\n  ${t.columns.join(',\n  ')}\n) ENGINE = ${engine}
 PARTITION BY ${t.partitionBy}
-ORDER BY ${t.orderBy}`,
+ORDER BY ${t.orderBy}
+SETTINGS index_granularity = ${t.granularity}`,
   ];
   if (target.cluster) ddl.push(createDistributed(target, t.name));
   return ddl;
