@@ -5,6 +5,8 @@ import { FALSE, type Fragment, join, raw, sql, TRUE } from './sql-fragment.js';
 /** Compilation state: the dialect, and which derived columns (`is_root`, `is_inferred`) the SQL uses. */
 export interface Ctx {
   d: SqlDialect;
+  /** The annotation rows to read (`annotations`, or a windowed, newest-version sub-select). */
+  annotations: Fragment;
   needRoot: boolean;
   needInferred: boolean;
 }
@@ -54,7 +56,7 @@ export function nodeLevel(ast: FilterAst, ctx: Ctx): Fragment {
       return orFalse(ctx.d.stringCompare(col, ast.op, ast.value));
     }
     case 'annotation':
-      return sql`(concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', span_id) FROM annotations
+      return sql`(concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', span_id) FROM ${ctx.annotations} a
         WHERE key = ${ast.key} AND ${annotationCompare(ast, ctx)}))`;
     default:
       throw new Error(`'${ast.kind}' cannot be compiled inside a service filter`);

@@ -26,10 +26,11 @@ import {
  */
 export function compileFilter(ast: FilterAst, dialect: Dialect, window?: TimeWindow): SqlPredicate {
   const d = sqlDialect(dialect);
-  const spans = window
-    ? sql`(SELECT * FROM spans WHERE ${d.startBetween(window.startUs - WINDOW_MARGIN_US, window.endUs + WINDOW_MARGIN_US)})`
-    : raw('spans');
-  const ctx: Ctx = { d, needRoot: false, needInferred: false };
+  const w: [number, number] | undefined = window
+    ? [window.startUs - WINDOW_MARGIN_US, window.endUs + WINDOW_MARGIN_US]
+    : undefined;
+  const spans = d.spans(w);
+  const ctx: Ctx = { d, annotations: d.annotations(w), needRoot: false, needInferred: false };
   const having = traceLevel(ast, ctx, true);
   const cols: Fragment[] = [raw('*')];
   if (ctx.needInferred) cols.push(sql`${isInferred(spans)} AS is_inferred`);
@@ -129,7 +130,7 @@ function traceLevel(ast: FilterAst, ctx: Ctx, positive: boolean): Fragment {
     case 'rootcauseJson':
       return positive ? TRUE : FALSE;
     case 'annotation':
-      return sql`(trace_id IN (SELECT trace_id FROM annotations WHERE key = ${ast.key} AND ${annotationCompare(ast, ctx)}))`;
+      return sql`(trace_id IN (SELECT trace_id FROM ${ctx.annotations} a WHERE key = ${ast.key} AND ${annotationCompare(ast, ctx)}))`;
     case 'bool': {
       if (ast.keyword === 'partial' || ast.keyword === 'inferred') {
         const any = anyRow(rowBool(ast.keyword, ctx));

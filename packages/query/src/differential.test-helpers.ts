@@ -179,3 +179,38 @@ export async function differentialBatch(
     await store.close();
   }
 }
+
+/**
+ * A document replaced by a newer version (in progress → complete): filters see only the newest
+ * version's rows, in SQL as in the evaluator over the store's spans.
+ */
+export async function replacedDocumentCase(open: () => Promise<Store>): Promise<void> {
+  const id = traceIdOf(999_999);
+  const inProgress = buildTrace(id, { name: 'api', d: null, ann: { k: 'old' } }).map((r) => ({
+    ...r,
+    receivedUs: 1,
+  }));
+  const complete = buildTrace(id, { name: 'api', d: 2, status: 200, ann: { k: 'new' } }).map((r) => ({
+    ...r,
+    receivedUs: 2,
+  }));
+  const store = await open();
+  try {
+    await store.write(toIngested([inProgress]));
+    await store.write(toIngested([complete]));
+    const spans = await store.getSpans([id]);
+    for (const [text, expected] of [
+      ['partial', false],
+      ['!partial', true],
+      ['annotation.k = "old"', false],
+      ['annotation.k = "new"', true],
+      ['responsetime >= 2 AND http.status = 200', true],
+    ] as const) {
+      const ast = parseFilter(text);
+      expect([text, evaluateFilter(ast, spans)]).toEqual([text, expected]);
+      expect([text, await sqlMatches(store, ast)]).toEqual([text, expected ? [id] : []]);
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -12,9 +12,17 @@ export interface SqlDialect {
   anyElement(col: string, op: StringOp | 'set', value: string): Fragment;
   /** Per trace (inside GROUP BY trace_id): the root segment's id, as `toTraceTree` picks it. */
   rootId: Fragment;
-  /** Span rows starting in [loUs, hiUs), in a form the dialect's indexes can use. */
-  startBetween(loUs: number, hiUs: number): Fragment;
+  /**
+   * The span rows a filter reads: the newest version of each document's rows, starting in
+   * [loUs, hiUs) when a window is given.
+   */
+  spans(window?: [loUs: number, hiUs: number]): Fragment;
+  /** The annotation rows a filter reads, likewise. */
+  annotations(window?: [loUs: number, hiUs: number]): Fragment;
 }
+
+/** How far before a span its document may start (the document's entity is its ancestor). */
+const DOCUMENT_MARGIN_US = 3600e6;
 
 const ROOT_ENTRY = "kind = 'segment' AND parent_id IS NULL";
 const ROOT_DANGLING = "kind = 'segment' AND dangling";
@@ -45,7 +53,10 @@ const DUCKDB: SqlDialect = {
     if (op === 'set') return raw(`(coalesce(len(${col}), 0) > 0)`);
     return sql`(coalesce(len(list_filter(${raw(col)}, m -> ${DUCKDB.stringCompare(raw('m'), op, value)})), 0) > 0)`;
   },
-  startBetween: (lo, hi) => sql`start_us >= ${lo} AND start_us < ${hi}`,
+  // The DuckDB store deletes a document's earlier rows when it is replaced, so every row is current.
+  spans: (w) =>
+    w ? sql`(SELECT * FROM spans WHERE start_us >= ${w[0]} AND start_us < ${w[1]})` : raw('spans'),
+  annotations: () => raw('annotations'),
   rootId: raw(
     `CASE WHEN count(*) FILTER (WHERE ${ROOT_ENTRY}) > 0
       THEN arg_min(id, (start_us, id)) FILTER (WHERE ${ROOT_ENTRY})
@@ -74,13 +85,24 @@ const CLICKHOUSE: SqlDialect = {
     if (op === 'set') return raw(`notEmpty(${col})`);
     return sql`arrayExists(m -> ${CLICKHOUSE.stringCompare(raw('m'), op, value)}, ${raw(col)})`;
   },
+  // ClickHouse keeps a replaced document's rows until a merge: read only the newest version's.
   // start_time (seconds, the partition and sort key) prunes; start_us is the exact bound.
-  startBetween: (lo, hi) =>
-    sql`start_time >= toDateTime(${Math.floor(lo / 1e6)}) AND start_time <= toDateTime(${Math.ceil(hi / 1e6)})
-      AND start_us >= ${lo} AND start_us < ${hi}`,
+  spans: (w) => sql`(SELECT * FROM spans WHERE ${w ? sql`${chWindow(w)} AND ` : raw('')}${chNewest(w)})`,
+  annotations: (w) =>
+    sql`(SELECT * FROM annotations WHERE ${w ? sql`start_us >= ${w[0]} AND start_us < ${w[1]} AND ` : raw('')}${chNewest(w)})`,
   rootId: raw(
     `if(countIf(${ROOT_ENTRY}) > 0,
       argMinIf(id, (start_us, id), ${ROOT_ENTRY}),
       argMinIf(id, (start_us, id), ${ROOT_DANGLING}))`,
   ),
 };
+
+function chWindow([lo, hi]: [number, number]): Fragment {
+  return sql`start_time >= toDateTime(${Math.floor(lo / 1e6)}) AND start_time <= toDateTime(${Math.ceil(hi / 1e6)})
+    AND start_us >= ${lo} AND start_us < ${hi}`;
+}
+
+function chNewest(w: [number, number] | undefined): Fragment {
+  const docs = w ? sql`WHERE ${chWindow([w[0] - DOCUMENT_MARGIN_US, w[1]])}` : raw('');
+  return sql`(trace_id, doc_id, received_us) IN (SELECT trace_id, id, max(received_us) FROM documents ${docs} GROUP BY trace_id, id)`;
+}
