@@ -6,6 +6,7 @@ import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
 import { startUdpReceiver } from './ingest/udp-receiver.js';
+import { registerServiceGraphRoutes } from './service-graph-routes.js';
 import { batchGetTraces } from './xray-api/batch-get-traces.js';
 import { getTraceSummaries } from './xray-api/get-trace-summaries.js';
 import { putTraceSegments } from './xray-api/put-trace-segments.js';
@@ -49,6 +50,7 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
     .post('/SamplingTargets', sampling.getSamplingTargets)
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
     .get('/api/health', () => ({ status: 'ok' }));
+  registerServiceGraphRoutes(router, options.store);
   const serveConsole = options.consoleDir === false ? undefined : createConsoleHandler(options.consoleDir);
   const http = createServer((req, res) => {
     // GETs the API does not answer are the console's (its files, and index.html for deep links).

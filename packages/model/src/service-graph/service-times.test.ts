@@ -53,6 +53,18 @@ describe('toServiceTimes', () => {
       sumMs: 100,
     },
     {
+      name: 'sequential: a callee whose segment closes after the caller saw the response (a later clock tick)',
+      build: () => {
+        const t = newTraceId();
+        const call = sub('orders.internal', 10, 50, remote);
+        const api = seg(t, 'api', 0, 100, { subsegments: [call] });
+        return rowsOf(api, seg(t, 'orders', 12, 53, { parent_id: call.id }));
+      },
+      durationMs: 100,
+      selfMs: { 'api/': 60, 'orders/': 40 },
+      sumMs: 100,
+    },
+    {
       name: 'parallel calls to two services: each callee gets its own wall-clock time',
       build: () => {
         const t = newTraceId();

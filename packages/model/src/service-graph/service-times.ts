@@ -10,11 +10,12 @@ export interface ServiceTime extends NodeKey {
   inferred: boolean;
   /**
    * Wall-clock time the service was busy on the trace and not waiting on a downstream call:
-   * the union of its segments and of the calls into it (network time goes to the callee),
-   * minus the union of its own outgoing calls. Parallel work is counted once per service.
+   * the union of the calls into it (network time goes to the callee) and of its segments that
+   * no call leads to (the trace's entry), minus the union of its own outgoing calls. Parallel
+   * work is counted once per service.
    */
   selfUs: number;
-  /** The union of its segments and of the calls into it, downstream waits included. */
+  /** The same union before the outgoing calls are taken out (downstream waits included). */
   totalUs: number;
 }
 
@@ -49,8 +50,13 @@ export function toServiceTimes(rows: SpanRow[]): TraceServiceTimes {
     n.inferred &&= inferred;
     return n;
   };
-  for (const r of done) if (r.kind === 'segment') node(serviceOf(r), false).busy.push([r.startUs, r.endUs]);
-  for (const c of toCalls(tree)) {
+  const calls = toCalls(tree);
+  // A segment reached through a call is measured by that call (the caller's view, network
+  // included): its own clock may run a little past the caller's, which must not count twice.
+  const called = new Set(calls.flatMap((c) => (c.callee && c.via.endUs !== null ? [c.callee.id] : [])));
+  for (const r of done)
+    if (r.kind === 'segment' && !called.has(r.id)) node(serviceOf(r), false).busy.push([r.startUs, r.endUs]);
+  for (const c of calls) {
     if (c.via.endUs === null) continue;
     const span: Interval = [c.via.startUs, c.via.endUs];
     node(c.to, c.callee === undefined).busy.push(span);

@@ -1,0 +1,19 @@
+import type { Store } from '@fluoro/store';
+import { getServiceStats, getServiceTimes } from './fluoro-api/service-stats.js';
+import type { Router } from './http/router.js';
+import { getServiceGraph } from './xray-api/service-graph.js';
+import { getTimeSeriesServiceStatistics } from './xray-api/time-series.js';
+import { getTraceGraph } from './xray-api/trace-graph.js';
+
+/**
+ * The service map and statistics: X-Ray's GetServiceGraph, GetTraceGraph and
+ * GetTimeSeriesServiceStatistics, and Fluoro's JSON endpoints for the console (docs/api.md).
+ */
+export function registerServiceGraphRoutes(router: Router, store: Store): Router {
+  return router
+    .post('/ServiceGraph', getServiceGraph(store))
+    .post('/TraceGraph', getTraceGraph(store))
+    .post('/TimeSeriesServiceStatistics', getTimeSeriesServiceStatistics(store))
+    .get('/api/service-stats', getServiceStats(store))
+    .get('/api/service-times', getServiceTimes(store));
+}
