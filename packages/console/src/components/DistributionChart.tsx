@@ -88,7 +88,7 @@ export function DistributionChart({
         {series.map((s, si) =>
           s.bins.map((b) => {
             const share = b.count / totals[si]!;
-            const h = (share / maxShare) * plotH;
+            const h = Math.max(0, (share / maxShare) * plotH);
             const bw = (x(b.hi) - x(b.lo)) / n;
             return (
               <rect
@@ -105,7 +105,13 @@ export function DistributionChart({
           }),
         )}
         {ticks.map((t) => (
-          <text key={t} x={x(t)} y={H - 6} className="tick" textAnchor="middle">
+          <text
+            key={t}
+            x={x(t)}
+            y={H - 6}
+            className="tick"
+            textAnchor={t === lo ? 'start' : t === hi ? 'end' : 'middle'}
+          >
             {formatSeconds(t)}
           </text>
         ))}

@@ -84,7 +84,7 @@ export function Minimap({
       title="Drag to zoom; double-click to show all"
       data-testid="minimap"
     >
-      <canvas ref={canvas} style={{ width: `${width}px`, height: `${H}px` }} />
+      <canvas ref={canvas} style={{ width: '100%', height: `${H}px` }} />
       <div
         className="minimap-view"
         style={{ left: `${shown[0]! * 100}%`, width: `${(shown[1]! - shown[0]!) * 100}%` }}

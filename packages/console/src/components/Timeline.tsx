@@ -90,7 +90,8 @@ export function Timeline({
             const width = ((r.endS - r.startS) / span) * 100;
             const hasKids = r.subtreeEnd > r.index + 1;
             const isCollapsed = collapsed.has(r.id);
-            const labelRight = left + width > 80;
+            // Duration label: after the bar, before it when the bar reaches the right edge, inside when it fills the view.
+            const labelAt = left + width <= 80 ? 'after' : left >= 15 ? 'before' : 'inside';
             return (
               // biome-ignore lint/a11y/noStaticElementInteractions: rows are driven from the keyboard by the page (j/k/Enter)
               <div
@@ -139,9 +140,13 @@ export function Timeline({
                     style={{ left: `${left}%`, width: `max(2px, ${width}%)` }}
                   />
                   <span
-                    className="tl-dur"
+                    className={`tl-dur${labelAt === 'inside' ? ' inside' : ''}`}
                     style={
-                      labelRight ? { right: `${100 - left}%` } : { left: `calc(${left + width}% + 4px)` }
+                      labelAt === 'after'
+                        ? { left: `calc(${left + width}% + 4px)` }
+                        : labelAt === 'before'
+                          ? { right: `${100 - left}%` }
+                          : { left: `${Math.max(0, left)}%` }
                     }
                   >
                     {formatSeconds(r.endS - r.startS)}

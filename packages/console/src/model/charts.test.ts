@@ -11,6 +11,14 @@ describe('histograms', () => {
     expect(bins.map((b) => b.count)).toEqual([2, 0, 0, 2]);
     expect(bins[3]!.hi).toBe(1);
     expect(toBins([], 4)).toEqual([]);
+    // A shared axis: bins reach `atLeast`, an empty set has empty bins.
+    expect(toBins([1], 4, true, 2).map((b) => [b.hi, b.count])).toEqual([
+      [0.5, 0],
+      [1, 0],
+      [1.5, 1],
+      [2, 0],
+    ]);
+    expect(toBins([], 2, true, 2).map((b) => b.count)).toEqual([0, 0]);
   });
   it('bins X-Ray histogram entries by their counts', () => {
     expect(

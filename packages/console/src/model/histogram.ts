@@ -7,13 +7,15 @@ export interface Bin {
 
 /**
  * Buckets values (seconds) into `bins` equal-width bins from 0 (or the minimum, when `fromZero`
- * is false) to the maximum; the maximum lands in the last bin. Empty input gives no bins.
+ * is false) to the maximum (or `atLeast`, when larger); the maximum lands in the last bin.
+ * Empty input gives no bins unless `atLeast` sets the range.
  */
-export function toBins(values: number[], bins: number, fromZero = true): Bin[] {
+export function toBins(values: number[], bins: number, fromZero = true, atLeast = 0): Bin[] {
   const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0 || bins < 1) return [];
-  let max = Number.NEGATIVE_INFINITY;
-  let min = Number.POSITIVE_INFINITY;
+  if ((finite.length === 0 && atLeast <= 0) || bins < 1) return [];
+  // `atLeast` widens the range so several series share one x-axis.
+  let max = atLeast > 0 ? atLeast : Number.NEGATIVE_INFINITY;
+  let min = finite.length > 0 ? Number.POSITIVE_INFINITY : 0;
   for (const v of finite) {
     if (v > max) max = v;
     if (v < min) min = v;

@@ -59,10 +59,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
   const rt = (s: TraceSummary) => s.ResponseTime ?? s.Duration;
   const all = [...sa, ...sb].map(rt);
   const maxRt = all.length ? Math.max(...all) : 0;
-  const binsOf = (list: TraceSummary[]) =>
-    toBins([...list.map(rt), maxRt], 30).map((x, i, arr) =>
-      i === arr.length - 1 ? { ...x, count: x.count - 1 } : x,
-    );
+  const binsOf = (list: TraceSummary[]) => toBins(list.map(rt), 30, true, maxRt);
   const seriesA = useMemo(() => toSeries(sa, range.startMs, range.endMs, BUCKETS), [sa, range]);
   const seriesB = useMemo(() => toSeries(sb, range.startMs, range.endMs, BUCKETS), [sb, range]);
 

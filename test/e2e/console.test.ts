@@ -1,0 +1,337 @@
+/**
+ * The console in real headless Chromium (Debian's, driven by playwright-core) against a real
+ * `fluoro up` filled by the real aws-xray-sdk-core: two services calling each other, a fault,
+ * a 404, a subsegment named like an XSS payload, and a 50,000-subsegment trace. Saves the
+ * screenshots the README shows (docs/screenshots/).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatSeconds } from '../../packages/console/src/model/time-range.js';
+import { sendBigTrace } from '../helpers/big-trace.js';
+import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { requireOrSkip } from '../helpers/require-or-skip.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const APP = fileURLToPath(new URL('./apps/console-app.cjs', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const XSS = '<img src=x onerror=alert(1)>';
+const BIG = 50_000;
+
+interface Doc {
+  name: string;
+  start_time: number;
+  end_time: number;
+  subsegments?: Doc[];
+}
+
+describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('console in Chromium', () => {
+  let fluoro: RunningFluoro;
+  let app: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const dialogs: string[] = [];
+  const ids = { checkout: [] as string[], globex: [] as string[], fail: '', missing: '', xss: '' };
+
+  const call = async (appUrl: string, path: string) =>
+    ((await (await fetch(appUrl + path)).json()) as { traceId: string }).traceId;
+  const summaries = async () => {
+    const r = await fetch(`${fluoro.httpUrl}/TraceSummaries`, {
+      method: 'POST',
+      body: JSON.stringify({ StartTime: Date.now() / 1000 - 3600, EndTime: Date.now() / 1000 + 60 }),
+    });
+    return ((await r.json()) as { TraceSummaries: { Id: string; ServiceIds: { Name: string }[] }[] })
+      .TraceSummaries;
+  };
+  const getTrace = async (id: string) => {
+    const r = await fetch(`${fluoro.httpUrl}/Traces`, {
+      method: 'POST',
+      body: JSON.stringify({ TraceIds: [id] }),
+    });
+    return ((await r.json()) as { Traces: { Duration: number; Segments: { Document: string }[] }[] })
+      .Traces[0];
+  };
+  const rowsShown = () =>
+    page
+      .locator('[data-testid=trace-table] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trace-id')));
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    fluoro = await startFluoro();
+    app = spawn(process.execPath, [APP], {
+      env: { ...process.env, AWS_XRAY_DAEMON_ADDRESS: fluoro.udpAddress },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<string>((resolve) =>
+      app.stdout!.on('data', (d: Buffer) => {
+        const m = /listening (\d+)/.exec(String(d));
+        if (m) resolve(m[1]!);
+      }),
+    );
+    const appUrl = `http://127.0.0.1:${port}`;
+    for (const [tenant, user] of [
+      ['acme', 'alice'],
+      ['globex', 'bob'],
+      ['acme', 'carol'],
+      ['globex', 'dave'],
+    ] as const) {
+      const id = await call(appUrl, `/checkout?tenant=${tenant}&user=${user}`);
+      ids.checkout.push(id);
+      if (tenant === 'globex') ids.globex.push(id);
+    }
+    ids.fail = await call(appUrl, '/fail');
+    ids.missing = await call(appUrl, '/missing');
+    ids.xss = await call(appUrl, '/xss');
+    // Every trace is in, with both services' segments where two services took part.
+    await eventually(async () => {
+      const s = await summaries();
+      const twoServices = [...ids.checkout, ids.fail].every(
+        (id) => s.find((t) => t.Id === id)?.ServiceIds.length === 2,
+      );
+      return s.length === 7 && twoServices ? true : undefined;
+    }, 30_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.kill();
+    await fluoro?.dispose();
+  });
+
+  it('serves the app at / and at deep links under a strict Content-Security-Policy', async () => {
+    for (const path of ['/', `/trace/${ids.xss}`, '/map']) {
+      const r = await fetch(fluoro.httpUrl + path);
+      expect(r.status, path).toBe(200);
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const csp = r.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(await r.text()).not.toMatch(/<script>(?!<\/script>)/);
+    }
+    // Unknown API paths stay JSON 404s, not the app.
+    const api = await fetch(`${fluoro.httpUrl}/api/nope`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toBe('application/json');
+  });
+
+  it('lists traces newest first and narrows them with a filter expression', async () => {
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    await expect.poll(rowsShown).toHaveLength(7);
+    const all = await rowsShown();
+    expect(all[0]).toBe(ids.xss);
+    expect(all.at(-1)).toBe(ids.checkout[0]);
+    await expect.poll(() => page.getByTestId('match-count').textContent()).toBe('7 matched of 7 scanned');
+    await shot('traces');
+
+    await page.locator('#filter').fill('annotation.tenant = "globex"');
+    await page.locator('#filter').press('Enter');
+    await expect.poll(() => page.url()).toContain('filter=annotation.tenant');
+    await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.globex].sort());
+    await expect
+      .poll(() => page.getByTestId('match-count').textContent())
+      .toMatch(/^2 matched of \d+ scanned/);
+
+    await page.locator('#filter').fill('http.status = 500');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(rowsShown).toEqual([ids.fail]);
+    await expect(page.locator(`tr[data-trace-id="${ids.fail}"]`).textContent()).resolves.toContain(
+      '500 Fault',
+    );
+
+    // A filter the server cannot parse: its message, and a caret under the column it names.
+    await page.locator('#filter').fill('responsetime > AND ok');
+    await page.locator('#filter').press('Enter');
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toMatch(/column 16/);
+    expect(await alert.locator('.caret-line').textContent()).toBe(`${' '.repeat(15)}^`);
+    // The browser logs the 400 it was answered; that one is expected.
+    pageErrors.splice(0, pageErrors.length);
+  });
+
+  it('completes keywords and services in the filter bar', async () => {
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    await expect.poll(rowsShown).toHaveLength(7);
+    await page.locator('#filter').fill('');
+    await page.locator('#filter').pressSequentially('serv');
+    const options = page.getByRole('listbox', { name: 'Completions' }).getByRole('option');
+    await expect.poll(() => options.allTextContents()).toContain('service("orders")service');
+    await page.getByRole('option', { name: /service\("orders"\)/ }).click();
+    expect(await page.locator('#filter').inputValue()).toBe('service("orders")');
+    await page.locator('#filter').press('Enter');
+    await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
+  });
+
+  it('opens a trace from the list: segments and subsegments in order, with their durations', async () => {
+    const id = ids.checkout[1]!;
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    await page.getByRole('link', { name: id }).click();
+    await expect.poll(() => page.url()).toBe(`${fluoro.httpUrl}/trace/${id}`);
+    const rows = page.locator('[data-testid=timeline] [data-row-index]');
+    await expect.poll(() => rows.count()).toBe(5);
+    const names = await rows.locator('.row-name').allTextContents();
+    expect(names).toEqual(['frontend', 'validate-cart', '127.0.0.1', 'orders', 'db-query']);
+    // The durations shown are the documents' own (end - start), in the same order.
+    const trace = (await getTrace(id))!;
+    const docs = trace.Segments.map((s) => JSON.parse(s.Document) as Doc);
+    const frontend = docs.find((d) => d.name === 'frontend')!;
+    const orders = docs.find((d) => d.name === 'orders')!;
+    const expected = [
+      frontend,
+      frontend.subsegments![0]!,
+      frontend.subsegments![1]!,
+      orders,
+      orders.subsegments![0]!,
+    ].map((d) => formatSeconds(d.end_time - d.start_time));
+    expect(await rows.locator('.tl-dur').allTextContents()).toEqual(expected);
+    // The trace lasts from its first start to its last end, as BatchGetTraces reports.
+    expect(await page.getByTestId('trace-duration').textContent()).toBe(formatSeconds(trace.Duration));
+    // The detail panel, by click and by keyboard, with its tabs in the URL.
+    await rows.filter({ hasText: 'db-query' }).click();
+    await expect.poll(() => page.url()).toContain('row=');
+    await page.getByRole('tab', { name: /Annotations/ }).click();
+    expect(await page.getByTestId('annotations').textContent()).toContain('tableorders');
+    await page.keyboard.press('k');
+    await expect.poll(() => page.locator('.detail-title').textContent()).toBe('orders');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => rows.count()).toBe(4);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => rows.count()).toBe(5);
+    await page.getByRole('tab', { name: /Overview/ }).click();
+    await shot('trace');
+    // The fault trace: the failing subsegment and its exception.
+    await page.goto(`${fluoro.httpUrl}/trace/${ids.fail}`);
+    await page.locator('[data-row-index]').filter({ hasText: 'db-query' }).click();
+    await page.getByRole('tab', { name: /Exceptions/ }).click();
+    expect(await page.getByTestId('detail-panel').textContent()).toContain('orders database is down');
+    expect(await page.locator('[data-row-index] .tl-bar.outcome-fault').count()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shows a segment named like HTML as text, and runs none of it', async () => {
+    await page.goto(`${fluoro.httpUrl}/trace/${ids.xss}`);
+    const row = page.locator('[data-row-index]').filter({ hasText: XSS });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.locator('.row-name').textContent()).toBe(XSS);
+    await row.click();
+    await page.getByRole('tab', { name: /Annotations/ }).click();
+    expect(await page.getByTestId('annotations').textContent()).toContain(XSS);
+    await page.getByRole('tab', { name: /Metadata/ }).click();
+    expect(await page.getByTestId('detail-panel').textContent()).toContain(XSS);
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    await expect
+      .poll(() => page.locator(`tr[data-trace-id="${ids.xss}"] .chip`).textContent())
+      .toBe(`note=${XSS}`);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens the service map and clicks a service through to its traces', async (ctx) => {
+    const probe = await fetch(`${fluoro.httpUrl}/ServiceGraph`, {
+      method: 'POST',
+      body: JSON.stringify({ StartTime: Date.now() / 1000 - 3600, EndTime: Date.now() / 1000 + 60 }),
+    });
+    if (probe.status === 404) ctx.skip(); // GetServiceGraph is not on this server yet
+    await page.goto(`${fluoro.httpUrl}/map?last=1h`);
+    const node = page.locator('g[data-node="orders"]');
+    await expect.poll(() => node.count()).toBe(1);
+    await shot('service-map');
+    await node.click();
+    await expect.poll(() => page.url()).toContain('node=');
+    await page.getByTestId('view-traces').click();
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('filter=service(');
+    await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
+  });
+
+  it('compares two filters on the analytics page', async () => {
+    const a = encodeURIComponent('annotation.tenant = "acme"');
+    const b = encodeURIComponent('annotation.tenant = "globex"');
+    await page.goto(`${fluoro.httpUrl}/analytics?last=1h&a=${a}&b=${b}`);
+    await expect
+      .poll(() => page.getByTestId('analytics-count').textContent())
+      .toMatch(/^A: 2 traces · B: 2 traces/);
+    const users = page.locator('.breakdown').filter({ hasText: 'Users' });
+    expect(await users.locator('tbody tr').allTextContents()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^alice50\.0%0\.0%-50\.0$/),
+        expect.stringMatching(/^bob0\.0%50\.0%\+50\.0$/),
+      ]),
+    );
+    await shot('analytics');
+  });
+
+  it(`loads a ${BIG.toLocaleString('en')}-subsegment trace and scrolls it`, async () => {
+    const big = await sendBigTrace(fluoro.httpUrl, BIG);
+    await eventually(async () => {
+      const t = await getTrace(big.traceId);
+      const doc = t?.Segments[0] ? (JSON.parse(t.Segments[0].Document) as Doc) : undefined;
+      return t?.Segments.length === 1 && doc?.subsegments?.length === BIG ? true : undefined;
+    }, 150_000);
+    await page.goto(`${fluoro.httpUrl}/trace/${big.traceId}`);
+    const timeline = page.getByTestId('timeline');
+    await expect
+      .poll(() => timeline.getAttribute('data-row-count'), { timeout: 60_000 })
+      .toBe(String(BIG + 1));
+    // Only the rows on screen are in the DOM.
+    expect(await page.locator('[data-row-index]').count()).toBeLessThan(150);
+    const body = page.getByTestId('timeline-body');
+    await body.evaluate((el) => {
+      el.scrollTop = el.scrollHeight / 2;
+    });
+    await expect
+      .poll(() => page.locator('[data-row-index="25000"] .row-name').textContent())
+      .toBe('row-24999');
+    await body.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await expect
+      .poll(() => page.locator(`[data-row-index="${BIG}"] .row-name`).textContent())
+      .toBe('row-49999');
+    expect(await page.locator('[data-row-index]').count()).toBeLessThan(150);
+    // Find jumps to a row far down and selects it.
+    await page.getByRole('textbox', { name: 'Find in trace' }).fill('row-31337');
+    await page.getByRole('textbox', { name: 'Find in trace' }).press('Enter');
+    await expect.poll(() => page.locator('.detail-title').textContent()).toBe('row-31337');
+    await shot('trace-50k');
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+
+  it('has a dark mode and stays usable on a narrow screen', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 420, height: 860 }, colorScheme: 'dark' });
+    await narrow.goto(`${fluoro.httpUrl}/trace/${ids.checkout[0]}`);
+    await expect.poll(() => narrow.locator('[data-row-index]').count()).toBe(5);
+    expect(await narrow.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    // Nothing wider than the screen but the timeline's own scroller.
+    const overflow = await narrow.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await narrow.screenshot({ path: `${SHOTS}trace-narrow-dark.png` });
+    await narrow.close();
+  });
+});
