@@ -329,7 +329,9 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await expect.poll(() => narrow.locator('[data-row-index]').count()).toBe(5);
     expect(await narrow.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     // Nothing wider than the screen but the timeline's own scroller.
-    const overflow = await narrow.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    const overflow = await narrow.evaluate<number>(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await narrow.screenshot({ path: `${SHOTS}trace-narrow-dark.png` });
     await narrow.close();
