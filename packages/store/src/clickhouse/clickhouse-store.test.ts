@@ -71,6 +71,33 @@ describeWithClickHouse('ClickHouseStore on one clickhouse-server', () => {
     );
   });
 
+  it('stores any text in annotations and documents exactly', async () => {
+    const s = await open();
+    const t0 = 1_800_000_000;
+    const utf8 = (x: string) => Buffer.from(x, 'utf8').toString('utf8');
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }), async (text) => {
+        const tid = traceId(t0);
+        const seg = {
+          trace_id: tid,
+          id: entityId(),
+          name: 'svc',
+          start_time: t0,
+          end_time: t0 + 1,
+          annotations: { text },
+          metadata: { m: { text } },
+        };
+        await s.write([ingested(seg)]);
+        const [row] = await s.getSpans([tid]);
+        expect(row?.annotations).toEqual([{ key: 'text', value: utf8(text) }]);
+        const doc = (await s.getDocuments([tid])).get(tid)?.[0]?.document ?? '';
+        expect(JSON.parse(doc).metadata.m.text).toBe(utf8(text));
+      }),
+      { numRuns: 40 },
+    );
+    await s.close();
+  });
+
   it('creates the schema once when several processes start at the same time', async () => {
     const database = `fluoro_race_${n++}`;
     const stores = await Promise.all([1, 2, 3, 4].map(() => open(database)));

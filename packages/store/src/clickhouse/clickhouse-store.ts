@@ -3,6 +3,7 @@ import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
 import type { GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
 import { ClickHouseGroups } from './clickhouse-groups.js';
 import { featuresOf, type ServerFeatures } from './features.js';
+import { findTracesSql } from './find-traces-sql.js';
 import { ClickHouseHttp, type RequestOptions } from './http-client.js';
 import { migrate } from './migrate.js';
 import { enforceRetention } from './retention.js';
@@ -48,8 +49,6 @@ const DEFAULTS = {
   ddlTimeoutMs: 180_000,
 };
 
-/** Longest trace the time-range queries account for: rows this far outside the range are read to find a trace's true start. */
-const MAX_TRACE_SPAN_US = 3600e6;
 const RETENTION_INTERVAL_MS = 3600_000;
 
 /**
@@ -199,47 +198,15 @@ export class ClickHouseStore implements Store {
   }
 
   async findTraces(q: TraceQuery): Promise<TracePage> {
-    const lo = q.startUs - MAX_TRACE_SPAN_US;
-    const hi = q.endUs + MAX_TRACE_SPAN_US;
-    // start_time (seconds) prunes partitions and the sort key; start_us is the exact bound.
-    const where = `start_time >= toDateTime(?) AND start_time <= toDateTime(?) AND start_us >= ? AND start_us < ?`;
-    const whereParams: SqlParam[] = [Math.floor(lo / 1e6), Math.ceil(hi / 1e6), lo, hi];
-    let having: string;
-    const havingParams: SqlParam[] = [];
-    if (q.timeRangeType === 'Event') {
-      having = 'trace_start_us < ? AND coalesce(max(end_us), max(start_us)) >= ?';
-      havingParams.push(q.endUs, q.startUs);
-    } else if (q.timeRangeType === 'Service') {
-      having = "countIf(kind = 'segment' AND ifNull(end_us, -1) >= ? AND ifNull(end_us, -1) < ?) > 0";
-      havingParams.push(q.startUs, q.endUs);
-    } else {
-      having = 'trace_start_us >= ? AND trace_start_us < ?';
-      havingParams.push(q.startUs, q.endUs);
-    }
-    const inRange = `SELECT trace_id, min(start_us) AS trace_start_us FROM spans WHERE ${where}`;
-    // The filter is a predicate on trace_id, so applying it to span rows keeps or drops whole traces.
-    const filter = q.filter?.('clickhouse') ?? { sql: '1', params: [] };
-    let cursor = '1';
-    const cursorParams: SqlParam[] = [];
-    if (q.after) {
-      cursor = '(trace_start_us < ? OR (trace_start_us = ? AND trace_id < ?))';
-      cursorParams.push(q.after.startUs, q.after.startUs, q.after.traceId);
-    }
-    const [page, counted] = await Promise.all([
-      this.select<{ trace_id: string; trace_start_us: string }>(
-        `${inRange} AND (${filter.sql}) GROUP BY trace_id HAVING (${having}) AND ${cursor}
-         ORDER BY trace_start_us DESC, trace_id DESC LIMIT ?`,
-        [...whereParams, ...filter.params, ...havingParams, ...cursorParams, q.limit + 1],
-      ),
-      this.select<{ scanned: string }>(
-        `SELECT count() AS scanned FROM (${inRange} GROUP BY trace_id HAVING ${having})`,
-        [...whereParams, ...havingParams],
-      ),
+    const { page, count } = findTracesSql(q);
+    const [rows, counted] = await Promise.all([
+      this.select<{ trace_id: string; trace_start_us: string }>(page.sql, page.params),
+      this.select<{ scanned: string }>(count.sql, count.params),
     ]);
     return {
-      traces: page.slice(0, q.limit).map((r) => ({ traceId: r.trace_id, startUs: Number(r.trace_start_us) })),
+      traces: rows.slice(0, q.limit).map((r) => ({ traceId: r.trace_id, startUs: Number(r.trace_start_us) })),
       scanned: Number(counted[0]?.scanned ?? 0),
-      more: page.length > q.limit,
+      more: rows.length > q.limit,
     };
   }
 
