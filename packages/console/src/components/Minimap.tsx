@@ -85,10 +85,12 @@ export function Minimap({
       data-testid="minimap"
     >
       <canvas ref={canvas} style={{ width: '100%', height: `${H}px` }} />
-      <div
-        className="minimap-view"
-        style={{ left: `${shown[0]! * 100}%`, width: `${(shown[1]! - shown[0]!) * 100}%` }}
-      />
+      {(drag || shown[0]! > 0 || shown[1]! < 1) && (
+        <div
+          className="minimap-view"
+          style={{ left: `${shown[0]! * 100}%`, width: `${(shown[1]! - shown[0]!) * 100}%` }}
+        />
+      )}
     </div>
   );
 }

@@ -154,3 +154,32 @@ describe('toServiceTimes', () => {
     expect(unionWithin([], 0, 10)).toBe(0);
   });
 });
+
+describe('toTraceMap', () => {
+  it('links client, services and unanswered remote calls, with the worst outcome', async () => {
+    const { toTraceMap } = await import('./trace-map.js');
+    const http = {
+      type: 'subsegment',
+      id: '9999999999999991',
+      name: 'payments.example.com',
+      namespace: 'remote',
+      trace_id: api.trace_id,
+      parent_id: 'ddddddddddddddd1',
+      start_time: T + 0.2,
+      end_time: T + 0.25,
+      http: { response: { status: 503 } },
+    };
+    const map = toTraceMap(toTimeline([JSON.stringify(api), JSON.stringify(db), JSON.stringify(http)]).rows);
+    expect(map.nodes.map((n) => [n.key, n.outcome])).toEqual([
+      ['service:api', 'ok'],
+      ['client:client', 'ok'],
+      ['service:db-service', 'throttle'],
+      ['remote:payments.example.com', 'fault'],
+    ]);
+    expect(map.edges.map((e) => `${e.from} -> ${e.to}`)).toEqual([
+      'client:client -> service:api',
+      'service:api -> service:db-service',
+      'service:db-service -> remote:payments.example.com',
+    ]);
+  });
+});

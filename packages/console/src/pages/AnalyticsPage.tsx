@@ -241,6 +241,23 @@ function SeriesChart({
         <path d={path(a)} className="line series-a" vectorEffect="non-scaling-stroke" />
         {b && <path d={path(b)} className="line series-b" vectorEffect="non-scaling-stroke" />}
       </svg>
+      <div className="series-dots" aria-hidden="true">
+        {[...a.map((p, i) => ['a', p, i] as const), ...(b ?? []).map((p, i) => ['b', p, i] as const)].map(
+          ([set, p, i]) => {
+            const v = value(p);
+            if (!Number.isFinite(v) || p.count === 0) return null;
+            const n = Math.max(1, (set === 'a' ? a : b!).length - 1);
+            return (
+              <span
+                key={`${set}${i}`}
+                className={`series-dot series-${set}`}
+                style={{ left: `${(i / n) * 100}%`, top: `${(1 - v / max) * 100}%` }}
+                title={format(v)}
+              />
+            );
+          },
+        )}
+      </div>
     </figure>
   );
 }

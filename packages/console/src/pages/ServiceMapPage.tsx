@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import { type PointerEvent, useEffect, useMemo, useRef, useState, type WheelEvent } from 'react';
+import { type PointerEvent, useCallback, useEffect, useMemo, useRef, useState, type WheelEvent } from 'react';
 import { ApiError, getServiceGraph } from '../api/client.js';
 import { DistributionChart } from '../components/DistributionChart.js';
 import { RangePicker } from '../components/RangePicker.js';
@@ -241,6 +241,16 @@ function MapCanvas({
   const [view, setView] = useState({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
   const svg = useRef<SVGSVGElement>(null);
+  // Fit the whole map in view (never enlarged past 1.5x), centred, whenever the layout changes.
+  const fit = useCallback(() => {
+    const el = svg.current;
+    if (!el) return;
+    const w = el.clientWidth || 800;
+    const h = el.clientHeight || 500;
+    const k = Math.min(1.5, w / laid.width, h / laid.height);
+    setView({ k, x: (w - laid.width * k) / 2, y: (h - laid.height * k) / 2 });
+  }, [laid]);
+  useEffect(fit, [fit]);
   const wheel = (e: WheelEvent<SVGSVGElement>) => {
     const r = svg.current!.getBoundingClientRect();
     const px = e.clientX - r.left;
@@ -277,7 +287,7 @@ function MapCanvas({
         <button type="button" onClick={() => zoomBy(0.8)} aria-label="Zoom out">
           −
         </button>
-        <button type="button" onClick={() => setView({ x: 0, y: 0, k: 1 })} aria-label="Reset view">
+        <button type="button" onClick={fit} aria-label="Fit to view">
           ⟲
         </button>
       </div>

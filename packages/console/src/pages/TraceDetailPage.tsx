@@ -5,6 +5,7 @@ import { Minimap } from '../components/Minimap.js';
 import { OutcomeBadge } from '../components/OutcomeBadge.js';
 import { ServiceTimeBar } from '../components/ServiceTimeBar.js';
 import { Timeline } from '../components/Timeline.js';
+import { TraceMap } from '../components/TraceMap.js';
 import { isTyping } from '../is-typing.js';
 import { quote } from '../model/filter-syntax.js';
 import { toServiceTimes } from '../model/service-times.js';
@@ -250,7 +251,16 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
         <RawJson trace={trace} />
       ) : (
         <>
-          <ServiceTimeBar times={times} />
+          <div className="trace-overview">
+            <ServiceTimeBar times={times} />
+            <TraceMap
+              rows={timeline.rows}
+              onNode={(name) => {
+                setFind(name);
+                setMatchAt(0);
+              }}
+            />
+          </div>
           <Minimap
             rows={timeline.rows}
             startS={timeline.startS}
