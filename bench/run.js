@@ -38,3 +38,6 @@ if (existsSync(new URL('./sdk.js', import.meta.url))) {
   const { runSdkBench } = await import('./sdk.js');
   await runSdkBench();
 }
+
+const { runConsoleBench } = await import('./console-render.js');
+await runConsoleBench();
