@@ -258,6 +258,7 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
               onNode={(name) => {
                 setFind(name);
                 setMatchAt(0);
+                setParams({ find: name });
               }}
             />
           </div>
@@ -277,6 +278,7 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
               onChange={(e) => {
                 setFind(e.target.value);
                 setMatchAt(0);
+                setParams({ find: e.target.value || undefined });
               }}
               onKeyDown={(e) => {
                 if (e.key === 'Enter')
@@ -285,6 +287,7 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
                   );
                 if (e.key === 'Escape') {
                   setFind('');
+                  setParams({ find: undefined });
                   e.currentTarget.blur();
                 }
               }}
