@@ -37,7 +37,7 @@ describe('compileFilter', () => {
       'clickhouse',
     );
     expect(sql).not.toMatch(/FILTER \(|OVER \(|QUALIFY|JSON|\bMap\b|list_|regexp_matches|arg_min/);
-    expect(sql).toContain('argMinIf');
+    expect(sql).toContain('argMin(id, (start_us, id))');
     expect(sql).toContain('arrayExists');
   });
 

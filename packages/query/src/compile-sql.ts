@@ -1,6 +1,6 @@
 import type { FilterAst, ServiceTarget, StringKeyword } from './ast.js';
 import { annotationCompare, type Ctx, nodeLevel, nodeType, orFalse, rowBool } from './compile-row.js';
-import { type SqlDialect, sqlDialect } from './sql-dialect.js';
+import { sqlDialect } from './sql-dialect.js';
 import {
   type Dialect,
   FALSE,
@@ -34,12 +34,30 @@ export function compileFilter(ast: FilterAst, dialect: Dialect, window?: TimeWin
   const having = traceLevel(ast, ctx, true);
   const cols: Fragment[] = [raw('*')];
   if (ctx.needInferred) cols.push(sql`${isInferred(spans)} AS is_inferred`);
-  if (ctx.needRoot) {
-    cols.push(
-      sql`concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', root_id) FROM (${roots(d, spans)}) r) AS is_root`,
-    );
-  }
-  const f = sql`trace_id IN (SELECT trace_id FROM (SELECT ${join(cols, ', ')} FROM ${spans} s0) t GROUP BY trace_id HAVING ${having})`;
+  const grouped = (rows: Fragment, extra: Fragment[], guard: Fragment) =>
+    sql`trace_id IN (SELECT trace_id FROM (SELECT ${join([...cols, ...extra], ', ')} FROM ${rows} s0) t
+      GROUP BY trace_id HAVING ${guard}${having})`;
+  if (!ctx.needRoot) return done(grouped(spans, [], raw('')));
+  // The root is found two ways, so the common case stays one cheap pass: traces with an entry
+  // segment (no parent) take the earliest entry; only the rest (whose entry has not arrived, or
+  // was not traced) pay for finding segments whose parent is not in the trace.
+  const entry = raw(ENTRY);
+  const multi = sql`SELECT trace_id, ${d.firstId} AS first_id FROM ${spans} e WHERE ${entry} GROUP BY trace_id HAVING count(*) > 1`;
+  const entryRoot = sql`(${entry} AND (trace_id NOT IN (SELECT trace_id FROM (${multi}) m1)
+    OR concat(trace_id, ' ', id) IN (SELECT concat(trace_id, ' ', first_id) FROM (${multi}) m2))) AS is_root`;
+  const orphans = sql`(SELECT * FROM ${spans} o0 WHERE trace_id NOT IN (SELECT trace_id FROM ${spans} o1 WHERE ${entry}))`;
+  const dangling = sql`SELECT * FROM ${orphans} d0 WHERE kind = 'segment'
+    AND concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM ${orphans} d1)`;
+  const orphanRoot = sql`concat(trace_id, ' ', id) IN
+    (SELECT concat(trace_id, ' ', ${d.firstId}) FROM (${dangling}) d2 GROUP BY trace_id) AS is_root`;
+  return done(
+    sql`(${grouped(spans, [entryRoot], sql`${anyRow(entry)} AND `)} OR ${grouped(orphans, [orphanRoot], raw(''))})`,
+  );
+}
+
+const ENTRY = "(kind = 'segment' AND parent_id IS NULL)";
+
+function done(f: Fragment): SqlPredicate {
   return { sql: f.sql, params: f.params };
 }
 
@@ -75,12 +93,6 @@ export function needsPostFilter(ast: FilterAst): boolean {
 function isInferred(spans: Fragment): Fragment {
   return sql`(kind = 'subsegment' AND namespace IN ('aws', 'remote') AND concat(trace_id, ' ', id) NOT IN
     (SELECT concat(trace_id, ' ', parent_id) FROM ${spans} s1 WHERE kind = 'segment' AND parent_id IS NOT NULL))`;
-}
-
-function roots(d: SqlDialect, spans: Fragment): Fragment {
-  return sql`SELECT trace_id, ${d.rootId} AS root_id FROM (SELECT *, coalesce(parent_id IS NOT NULL AND
-    concat(trace_id, ' ', parent_id) NOT IN (SELECT concat(trace_id, ' ', id) FROM ${spans} s2), 1 = 0) AS dangling
-    FROM ${spans} s3) s GROUP BY trace_id`;
 }
 
 /** True when some row satisfies `p` (inside GROUP BY trace_id). */

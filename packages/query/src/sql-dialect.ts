@@ -10,8 +10,8 @@ export interface SqlDialect {
   stringCompare(col: Fragment, op: StringOp, value: string): Fragment;
   /** Whether any element of the string-array column satisfies `op value`; `set`: the array is non-empty. */
   anyElement(col: string, op: StringOp | 'set', value: string): Fragment;
-  /** Per trace (inside GROUP BY trace_id): the root segment's id, as `toTraceTree` picks it. */
-  rootId: Fragment;
+  /** Per group: the id of the row with the smallest (start_us, id), as `toTraceTree` orders roots. */
+  firstId: Fragment;
   /**
    * The span rows a filter reads: the newest version of each document's rows, starting in
    * [loUs, hiUs) when a window is given.
@@ -23,9 +23,6 @@ export interface SqlDialect {
 
 /** How far before a span its document may start (the document's entity is its ancestor). */
 const DOCUMENT_MARGIN_US = 3600e6;
-
-const ROOT_ENTRY = "kind = 'segment' AND parent_id IS NULL";
-const ROOT_DANGLING = "kind = 'segment' AND dangling";
 
 export function sqlDialect(d: Dialect): SqlDialect {
   return d === 'duckdb' ? DUCKDB : CLICKHOUSE;
@@ -57,11 +54,7 @@ const DUCKDB: SqlDialect = {
   spans: (w) =>
     w ? sql`(SELECT * FROM spans WHERE start_us >= ${w[0]} AND start_us < ${w[1]})` : raw('spans'),
   annotations: () => raw('annotations'),
-  rootId: raw(
-    `CASE WHEN count(*) FILTER (WHERE ${ROOT_ENTRY}) > 0
-      THEN arg_min(id, (start_us, id)) FILTER (WHERE ${ROOT_ENTRY})
-      ELSE arg_min(id, (start_us, id)) FILTER (WHERE ${ROOT_DANGLING}) END`,
-  ),
+  firstId: raw('arg_min(id, (start_us, id))'),
 };
 
 const CLICKHOUSE: SqlDialect = {
@@ -90,11 +83,7 @@ const CLICKHOUSE: SqlDialect = {
   spans: (w) => sql`(SELECT * FROM spans WHERE ${w ? sql`${chWindow(w)} AND ` : raw('')}${chNewest(w)})`,
   annotations: (w) =>
     sql`(SELECT * FROM annotations WHERE ${w ? sql`start_us >= ${w[0]} AND start_us < ${w[1]} AND ` : raw('')}${chNewest(w)})`,
-  rootId: raw(
-    `if(countIf(${ROOT_ENTRY}) > 0,
-      argMinIf(id, (start_us, id), ${ROOT_ENTRY}),
-      argMinIf(id, (start_us, id), ${ROOT_DANGLING}))`,
-  ),
+  firstId: raw('argMin(id, (start_us, id))'),
 };
 
 function chWindow([lo, hi]: [number, number]): Fragment {
