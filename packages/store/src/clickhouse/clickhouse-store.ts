@@ -1,9 +1,10 @@
-import type { SpanRow, StoredDocument } from '@fluoro/model';
+import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
-import type { GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import type { GraphQuery, GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
 import { ClickHouseGroups } from './clickhouse-groups.js';
 import { featuresOf, type ServerFeatures } from './features.js';
 import { findTracesSql } from './find-traces-sql.js';
+import { graphStatsSql, toGraphStatRow } from './graph-stats-sql.js';
 import { ClickHouseHttp, type RequestOptions } from './http-client.js';
 import { migrate } from './migrate.js';
 import { enforceRetention } from './retention.js';
@@ -208,6 +209,12 @@ export class ClickHouseStore implements Store {
       scanned: Number(counted[0]?.scanned ?? 0),
       more: rows.length > q.limit,
     };
+  }
+
+  /** The service graph's aggregates in one query (graph-stats-sql.ts). */
+  async graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
+    const { sql, params } = graphStatsSql(q);
+    return (await this.select<Record<string, unknown>>(sql, params)).map(toGraphStatRow);
   }
 
   putGroup(group: GroupRecord): Promise<void> {
