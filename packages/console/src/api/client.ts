@@ -81,13 +81,19 @@ export async function getServiceGraph(
   startMs: number,
   endMs: number,
   signal?: AbortSignal,
+  groupName?: string,
 ): Promise<XRayService[]> {
   const out: XRayService[] = [];
   let token: string | undefined;
   for (let page = 0; page < 20; page++) {
     const r = await post<{ Services?: XRayService[]; NextToken?: string }>(
       '/ServiceGraph',
-      { StartTime: startMs / 1000, EndTime: endMs / 1000, ...(token ? { NextToken: token } : {}) },
+      {
+        StartTime: startMs / 1000,
+        EndTime: endMs / 1000,
+        ...(groupName ? { GroupName: groupName } : {}),
+        ...(token ? { NextToken: token } : {}),
+      },
       signal,
     );
     out.push(...(r.Services ?? []));
@@ -117,4 +123,49 @@ export async function collectSummaries(
     if (!token) return { summaries, scanned, complete: true };
     if (summaries.length >= max) return { summaries, scanned, complete: false };
   }
+}
+
+/** X-Ray's GroupSummary. */
+export interface Group {
+  GroupName: string;
+  GroupARN?: string;
+  FilterExpression?: string;
+  InsightsConfiguration?: { InsightsEnabled?: boolean; NotificationsEnabled?: boolean };
+}
+
+/**
+ * GetGroups, every page; undefined when the server has no group API (a 404), so pages can
+ * hide group controls instead of failing.
+ */
+export async function getGroups(signal?: AbortSignal): Promise<Group[] | undefined> {
+  const out: Group[] = [];
+  let token: string | undefined;
+  try {
+    for (let page = 0; page < 50; page++) {
+      const r = await post<{ Groups?: Group[]; NextToken?: string }>(
+        '/Groups',
+        token ? { NextToken: token } : {},
+        signal,
+      );
+      out.push(...(r.Groups ?? []));
+      token = r.NextToken;
+      if (!token) break;
+    }
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return undefined;
+    throw e;
+  }
+  return out;
+}
+
+/** CreateGroup or UpdateGroup (by name). */
+export function saveGroup(
+  g: { GroupName: string; FilterExpression: string },
+  isNew: boolean,
+): Promise<unknown> {
+  return post(isNew ? '/CreateGroup' : '/UpdateGroup', g);
+}
+
+export function deleteGroup(name: string): Promise<unknown> {
+  return post('/DeleteGroup', { GroupName: name });
 }

@@ -2,6 +2,7 @@ import dagre from '@dagrejs/dagre';
 import { type PointerEvent, useCallback, useEffect, useMemo, useRef, useState, type WheelEvent } from 'react';
 import { ApiError, getServiceGraph } from '../api/client.js';
 import { DistributionChart } from '../components/DistributionChart.js';
+import { GroupSelect } from '../components/GroupSelect.js';
 import { RangePicker } from '../components/RangePicker.js';
 import { binsFromHistogram } from '../model/histogram.js';
 import {
@@ -59,11 +60,12 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
   const [error, setError] = useState<string | undefined>();
   const selected = params.get('node') ?? undefined;
   const selectedEdge = params.get('edge') ?? undefined;
+  const group = params.get('group') ?? undefined;
 
   useEffect(() => {
     const ac = new AbortController();
     setError(undefined);
-    getServiceGraph(range.startMs, range.endMs, ac.signal)
+    getServiceGraph(range.startMs, range.endMs, ac.signal, group)
       .then((services) => setMap(toServiceMap(services, (range.endMs - range.startMs) / 60_000)))
       .catch((e: unknown) => {
         if (ac.signal.aborted) return;
@@ -74,7 +76,7 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
         );
       });
     return () => ac.abort();
-  }, [range]);
+  }, [range, group]);
 
   const laid = useMemo(() => (map ? layout(map) : undefined), [map]);
   const setParam = (next: Record<string, string | undefined>) => {
@@ -89,11 +91,15 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
   return (
     <div className={`page map-page${node || edge ? ' with-detail' : ''}`}>
       <div className="toolbar">
+        <GroupSelect
+          value={group}
+          onChange={(g) => setParam({ group: g, node: undefined, edge: undefined })}
+        />
         <RangePicker
           spec={spec}
           resolved={range}
           onChange={(r) =>
-            navigate(toHref('/map', { ...rangeToParams(r), node: selected, edge: selectedEdge }))
+            navigate(toHref('/map', { ...rangeToParams(r), group, node: selected, edge: selectedEdge }))
           }
         />
         <button type="button" onClick={() => setTick((t) => t + 1)}>
@@ -154,6 +160,7 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
                   data-testid="view-traces"
                   href={toHref('/', {
                     ...rangeParams,
+                    group,
                     filter: node ? serviceFilter(node) : edgeFilter(nameOf(edge!.from)!, nameOf(edge!.to)!),
                   })}
                 >

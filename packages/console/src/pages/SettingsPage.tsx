@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { post } from '../api/client.js';
+import { GroupsSettings } from './GroupsSettings.js';
 
 interface SamplingRuleRecord {
   SamplingRule?: {
@@ -76,9 +77,7 @@ export function SettingsPage() {
         yet.
       </p>
       <h1>Groups</h1>
-      <p className="muted">
-        Groups (named filter expressions) appear here once the server has the group APIs.
-      </p>
+      <GroupsSettings />
     </div>
   );
 }

@@ -3,9 +3,10 @@ import { useEffect, useMemo, useState } from 'react';
 import { ApiError, getTraceSummaries } from '../api/client.js';
 import { DistributionChart } from '../components/DistributionChart.js';
 import { FilterBar } from '../components/FilterBar.js';
+import { GroupSelect } from '../components/GroupSelect.js';
 import { OutcomeBadge } from '../components/OutcomeBadge.js';
 import { RangePicker } from '../components/RangePicker.js';
-import { errorColumn, withResponseTimeRange } from '../model/filter-syntax.js';
+import { andFilter, errorColumn, quote, withResponseTimeRange } from '../model/filter-syntax.js';
 import { toBins } from '../model/histogram.js';
 import { summaryOutcome } from '../model/outcome.js';
 import { formatSeconds, formatTime, type RangeSpec, resolveRange } from '../model/time-range.js';
@@ -25,6 +26,9 @@ const EMPTY_PAGES_AHEAD = 10;
 export function TracesPage({ params }: { params: URLSearchParams }) {
   const spec = rangeFromParams(params);
   const filter = params.get('filter') ?? '';
+  const group = params.get('group') ?? undefined;
+  // A group is a saved filter expression; the search ANDs it with the user's own.
+  const effective = group ? andFilter(`group.name = ${quote(group)}`, filter) : filter;
   const [draft, setDraft] = useState(filter);
   const [results, setResults] = useState<Results | undefined>();
   const [loading, setLoading] = useState(false);
@@ -45,7 +49,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       let acc: Results = { summaries: [], scanned: 0, nextToken: undefined };
       for (let i = 0; i < EMPTY_PAGES_AHEAD; i++) {
         const page = await getTraceSummaries(
-          { ...range, filter, ...(acc.nextToken ? { nextToken: acc.nextToken } : {}) },
+          { ...range, filter: effective, ...(acc.nextToken ? { nextToken: acc.nextToken } : {}) },
           ac.signal,
         );
         acc = {
@@ -60,19 +64,22 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       .catch((e: unknown) => {
         if (ac.signal.aborted) return;
         const message = e instanceof Error ? e.message : String(e);
-        setError({ message, column: e instanceof ApiError ? errorColumn(message) : undefined });
+        // The server's column counts in the expression sent; the group's part comes first.
+        const shift = effective.length - filter.length;
+        const column = e instanceof ApiError ? errorColumn(message) : undefined;
+        setError({ message, column: column !== undefined && column > shift ? column - shift : undefined });
       })
       .finally(() => {
         if (!ac.signal.aborted) setLoading(false);
       });
     return () => ac.abort();
-  }, [range, filter]);
+  }, [range, effective, filter]);
 
   const loadMore = async () => {
     if (!results?.nextToken) return;
     setLoading(true);
     try {
-      const page = await getTraceSummaries({ ...range, filter, nextToken: results.nextToken });
+      const page = await getTraceSummaries({ ...range, filter: effective, nextToken: results.nextToken });
       setResults({
         summaries: [...results.summaries, ...page.TraceSummaries],
         scanned: results.scanned + (page.TracesProcessedCount ?? 0),
@@ -85,9 +92,10 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
     }
   };
 
-  const go = (next: { range?: RangeSpec; filter?: string }) => {
+  const go = (next: { range?: RangeSpec; filter?: string; group?: string | null }) => {
     const r = next.range ?? spec;
-    const href = toHref('/', { ...rangeToParams(r), filter: next.filter ?? filter });
+    const g = next.group === undefined ? group : (next.group ?? undefined);
+    const href = toHref('/', { ...rangeToParams(r), group: g, filter: next.filter ?? filter });
     if (href === window.location.pathname + window.location.search) setRefresh((n) => n + 1);
     else navigate(href);
   };
@@ -126,6 +134,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
   return (
     <div className="page traces-page">
       <div className="toolbar">
+        <GroupSelect value={group} onChange={(g) => go({ group: g ?? null })} />
         <RangePicker spec={spec} resolved={range} onChange={(r) => go({ range: r })} />
         <button type="button" onClick={() => go({})} title="Search again now">
           ↻ Refresh
