@@ -14,7 +14,13 @@ export type {
 export { compileFilter, needsPostFilter, type TimeWindow } from './compile-sql.js';
 export { evaluateFilter } from './evaluate.js';
 export { FilterSyntaxError } from './filter-syntax-error.js';
-export { type FilteredQuery, findMatchingTraces, type TraceSource } from './find-matching-traces.js';
+export {
+  type FilteredQuery,
+  findMatchingTraces,
+  type MatchingPage,
+  SUGGESTED_MAX_CANDIDATES,
+  type TraceSource,
+} from './find-matching-traces.js';
 export { type SavedGroup, toGroupLookup } from './group-lookup.js';
 export { type GroupLookup, type ParseOptions, parseFilter } from './parser.js';
 export {
