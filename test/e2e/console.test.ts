@@ -20,6 +20,10 @@ const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const XSS = '<img src=x onerror=alert(1)>';
 const BIG = 50_000;
 
+/** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
+const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) =>
+  expect.poll(fn, { timeout: opts.timeout ?? 20_000, interval: 50 });
+
 interface Doc {
   name: string;
   start_time: number;
@@ -147,24 +151,24 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
 
   it('lists traces newest first and narrows them with a filter expression', async () => {
     await page.goto(`${fluoro.httpUrl}/?last=1h`);
-    await expect.poll(rowsShown).toHaveLength(7);
+    await poll(rowsShown).toHaveLength(7);
     const all = await rowsShown();
     expect(all[0]).toBe(ids.xss);
     expect(all.at(-1)).toBe(ids.checkout[0]);
-    await expect.poll(() => page.getByTestId('match-count').textContent()).toBe('7 matched of 7 scanned');
+    await poll(() => page.getByTestId('match-count').textContent()).toBe('7 matched of 7 scanned');
     await shot('traces');
 
     await page.locator('#filter').fill('annotation.tenant = "globex"');
     await page.locator('#filter').press('Enter');
-    await expect.poll(() => page.url()).toContain('filter=annotation.tenant');
-    await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.globex].sort());
+    await poll(() => page.url()).toContain('filter=annotation.tenant');
+    await poll(async () => (await rowsShown()).sort()).toEqual([...ids.globex].sort());
     await expect
       .poll(() => page.getByTestId('match-count').textContent())
       .toMatch(/^2 matched of \d+ scanned/);
 
     await page.locator('#filter').fill('http.status = 500');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(rowsShown).toEqual([ids.fail]);
+    await poll(rowsShown).toEqual([ids.fail]);
     await expect(page.locator(`tr[data-trace-id="${ids.fail}"]`).textContent()).resolves.toContain(
       '500 Fault',
     );
@@ -173,30 +177,30 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await page.locator('#filter').fill('responsetime > AND ok');
     await page.locator('#filter').press('Enter');
     const alert = page.getByRole('alert');
-    await expect.poll(() => alert.textContent()).toMatch(/column 16/);
+    await poll(() => alert.textContent()).toMatch(/column 16/);
     expect(await alert.locator('.caret-line').textContent()).toBe(`${' '.repeat(15)}^`);
   });
 
   it('completes keywords and services in the filter bar', async () => {
     await page.goto(`${fluoro.httpUrl}/?last=1h`);
-    await expect.poll(rowsShown).toHaveLength(7);
+    await poll(rowsShown).toHaveLength(7);
     await page.locator('#filter').fill('');
     await page.locator('#filter').pressSequentially('serv');
     const options = page.getByRole('listbox', { name: 'Completions' }).getByRole('option');
-    await expect.poll(() => options.allTextContents()).toContain('service("orders")service');
+    await poll(() => options.allTextContents()).toContain('service("orders")service');
     await page.getByRole('option', { name: /service\("orders"\)/ }).click();
     expect(await page.locator('#filter').inputValue()).toBe('service("orders")');
     await page.locator('#filter').press('Enter');
-    await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
+    await poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
   });
 
   it('opens a trace from the list: segments and subsegments in order, with their durations', async () => {
     const id = ids.checkout[1]!;
     await page.goto(`${fluoro.httpUrl}/?last=1h`);
     await page.getByRole('link', { name: id }).click();
-    await expect.poll(() => page.url()).toBe(`${fluoro.httpUrl}/trace/${id}`);
+    await poll(() => page.url()).toBe(`${fluoro.httpUrl}/trace/${id}`);
     const rows = page.locator('[data-testid=timeline] [data-row-index]');
-    await expect.poll(() => rows.count()).toBe(5);
+    await poll(() => rows.count()).toBe(5);
     const names = await rows.locator('.row-name').allTextContents();
     expect(names).toEqual(['frontend', 'validate-cart', '127.0.0.1', 'orders', 'db-query']);
     // The durations shown are the documents' own (end - start), in the same order.
@@ -216,15 +220,15 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     expect(await page.getByTestId('trace-duration').textContent()).toBe(formatSeconds(trace.Duration));
     // The detail panel, by click and by keyboard, with its tabs in the URL.
     await rows.filter({ hasText: 'db-query' }).click();
-    await expect.poll(() => page.url()).toContain('row=');
+    await poll(() => page.url()).toContain('row=');
     await page.getByRole('tab', { name: /Annotations/ }).click();
     expect(await page.getByTestId('annotations').textContent()).toContain('tableorders');
     await page.keyboard.press('k');
-    await expect.poll(() => page.locator('.detail-title').textContent()).toBe('orders');
+    await poll(() => page.locator('.detail-title').textContent()).toBe('orders');
     await page.keyboard.press('Enter');
-    await expect.poll(() => rows.count()).toBe(4);
+    await poll(() => rows.count()).toBe(4);
     await page.keyboard.press('Enter');
-    await expect.poll(() => rows.count()).toBe(5);
+    await poll(() => rows.count()).toBe(5);
     await page.getByRole('tab', { name: /Overview/ }).click();
     await shot('trace');
     // The fault trace: the failing subsegment and its exception.
@@ -238,7 +242,7 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
   it('shows a segment named like HTML as text, and runs none of it', async () => {
     await page.goto(`${fluoro.httpUrl}/trace/${ids.xss}`);
     const row = page.locator('[data-row-index]').filter({ hasText: XSS });
-    await expect.poll(() => row.count()).toBe(1);
+    await poll(() => row.count()).toBe(1);
     expect(await row.locator('.row-name').textContent()).toBe(XSS);
     await row.click();
     await page.getByRole('tab', { name: /Annotations/ }).click();
@@ -262,13 +266,13 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     if (probe.status === 404) ctx.skip(); // GetServiceGraph is not on this server yet
     await page.goto(`${fluoro.httpUrl}/map?last=1h`);
     const node = page.locator('g[data-node="orders"]');
-    await expect.poll(() => node.count()).toBe(1);
+    await poll(() => node.count()).toBe(1);
     await shot('service-map');
     await node.click();
-    await expect.poll(() => page.url()).toContain('node=');
+    await poll(() => page.url()).toContain('node=');
     await page.getByTestId('view-traces').click();
-    await expect.poll(() => decodeURIComponent(page.url())).toContain('filter=service(');
-    await expect.poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
+    await poll(() => decodeURIComponent(page.url())).toContain('filter=service(');
+    await poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
   });
 
   it('creates a group in settings and narrows the traces page to it', async (ctx) => {
@@ -280,15 +284,15 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await page.getByRole('textbox', { name: 'Group filter expression' }).fill('fault');
     await page.getByRole('button', { name: 'Create group' }).click();
     const row = page.locator('tr[data-group="failing"]');
-    await expect.poll(() => row.count()).toBe(1);
+    await poll(() => row.count()).toBe(1);
     await row.getByRole('link', { name: 'View traces' }).click();
-    await expect.poll(() => page.url()).toContain('group=failing');
-    await expect.poll(rowsShown).toEqual([ids.fail]);
+    await poll(() => page.url()).toContain('group=failing');
+    await poll(rowsShown).toEqual([ids.fail]);
     expect(await page.getByRole('combobox', { name: 'Group' }).inputValue()).toBe('failing');
     await page.goto(`${fluoro.httpUrl}/settings`);
     page.once('dialog', (d) => void d.accept());
     await page.locator('tr[data-group="failing"]').getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(() => page.locator('tr[data-group="failing"]').count()).toBe(0);
+    await poll(() => page.locator('tr[data-group="failing"]').count()).toBe(0);
   });
 
   it('compares two filters on the analytics page', async () => {
@@ -339,7 +343,7 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     // Find jumps to a row far down and selects it.
     await page.getByRole('textbox', { name: 'Find in trace' }).fill('row-31337');
     await page.getByRole('textbox', { name: 'Find in trace' }).press('Enter');
-    await expect.poll(() => page.locator('.detail-title').textContent()).toBe('row-31337');
+    await poll(() => page.locator('.detail-title').textContent()).toBe('row-31337');
     await shot('trace-50k');
     expect(pageErrors).toEqual([]);
   }, 240_000);
@@ -347,7 +351,7 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
   it('has a dark mode and stays usable on a narrow screen', async () => {
     const narrow = await browser.newPage({ viewport: { width: 420, height: 860 }, colorScheme: 'dark' });
     await narrow.goto(`${fluoro.httpUrl}/trace/${ids.checkout[0]}`);
-    await expect.poll(() => narrow.locator('[data-row-index]').count()).toBe(5);
+    await poll(() => narrow.locator('[data-row-index]').count()).toBe(5);
     expect(await narrow.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     // Nothing wider than the screen but the timeline's own scroller.
     const overflow = await narrow.evaluate<number>(
