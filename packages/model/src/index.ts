@@ -12,6 +12,7 @@ export {
   type GraphStatRow,
   type GraphStatsQuery,
   graphStatKey,
+  mergeGraphStats,
   toGraphStats,
 } from './service-graph/graph-stats.js';
 export {

@@ -112,6 +112,28 @@ export function toGraphStats(rows: SpanRow[], q: GraphStatsQuery): GraphStatRow[
   return [...out.values()];
 }
 
+/** Merges rows with equal keys (rows are additive): e.g. the parts of a range computed apart. */
+export function mergeGraphStats(rows: GraphStatRow[]): GraphStatRow[] {
+  const out = new Map<string, GraphStatRow>();
+  for (const r of rows) {
+    const key = graphStatKey(r);
+    const prev = out.get(key);
+    if (!prev) {
+      out.set(key, { ...r });
+      continue;
+    }
+    prev.count += r.count;
+    prev.ok += r.ok;
+    prev.error += r.error;
+    prev.throttle += r.throttle;
+    prev.fault += r.fault;
+    prev.sumDurationUs += r.sumDurationUs;
+    prev.minStartUs = Math.min(prev.minStartUs, r.minStartUs);
+    prev.maxEndUs = Math.max(prev.maxEndUs, r.maxEndUs);
+  }
+  return [...out.values()];
+}
+
 /** The identity of a graph row: rows with equal keys merge. */
 export function graphStatKey(r: GraphStatRow): string {
   return JSON.stringify([

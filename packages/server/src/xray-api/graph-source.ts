@@ -1,4 +1,4 @@
-import { type GraphStatRow, graphStatKey, type SpanRow, toGraphStats } from '@fluoro/model';
+import { type GraphStatRow, mergeGraphStats, type SpanRow, toGraphStats } from '@fluoro/model';
 import { compileFilter, evaluateFilter, type FilterAst, needsPostFilter, toGroupLookup } from '@fluoro/query';
 import type { Store } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
@@ -41,7 +41,7 @@ export async function loadGraphStats(
   if (store.graphStats && (!ast || !needsPostFilter(ast))) {
     return store.graphStats({ ...q, ...(ast ? { filter: (d) => compileFilter(ast, d) } : {}) });
   }
-  const merged = new Map<string, GraphStatRow>();
+  let merged: GraphStatRow[] = [];
   let after: { startUs: number; traceId: string } | undefined;
   for (;;) {
     const page = await store.findTraces({
@@ -54,11 +54,11 @@ export async function loadGraphStats(
     });
     const rows = await store.getSpans(page.traces.map((t) => t.traceId));
     const kept = ast ? keepMatching(rows, ast) : rows;
-    for (const r of toGraphStats(kept, q)) mergeInto(merged, r);
+    merged = mergeGraphStats([...merged, ...toGraphStats(kept, q)]);
     after = page.traces.at(-1);
     if (!page.more || !after) break;
   }
-  return [...merged.values()];
+  return merged;
 }
 
 function keepMatching(rows: SpanRow[], ast: FilterAst): SpanRow[] {
@@ -69,22 +69,4 @@ function keepMatching(rows: SpanRow[], ast: FilterAst): SpanRow[] {
     else byTrace.set(r.traceId, [r]);
   }
   return [...byTrace.values()].filter((t) => evaluateFilter(ast, t)).flat();
-}
-
-/** Adds a row into the map of rows by key (rows are additive). */
-export function mergeInto(into: Map<string, GraphStatRow>, r: GraphStatRow): void {
-  const key = graphStatKey(r);
-  const prev = into.get(key);
-  if (!prev) {
-    into.set(key, { ...r });
-    return;
-  }
-  prev.count += r.count;
-  prev.ok += r.ok;
-  prev.error += r.error;
-  prev.throttle += r.throttle;
-  prev.fault += r.fault;
-  prev.sumDurationUs += r.sumDurationUs;
-  prev.minStartUs = Math.min(prev.minStartUs, r.minStartUs);
-  prev.maxEndUs = Math.max(prev.maxEndUs, r.maxEndUs);
 }

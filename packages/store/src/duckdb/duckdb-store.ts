@@ -10,8 +10,8 @@ import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { traceIdEpochSeconds } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
 import type { GraphQuery, GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import { DuckDbGraph } from './duckdb-graph.js';
 import { DuckDbGroups } from './duckdb-groups.js';
-import { graphStatsSql } from './graph-stats-sql.js';
 import { DUCKDB_SCHEMA } from './schema.js';
 import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
 
@@ -36,6 +36,7 @@ export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;
   private closed = false;
   private writeChain: Promise<unknown> = Promise.resolve();
+  private graph!: DuckDbGraph;
   private groupsStore: Promise<DuckDbGroups> | undefined;
 
   private constructor(
@@ -64,11 +65,26 @@ export class DuckDbStore implements Store {
       [since],
     );
     for (const [traceId, id] of open.getRows()) recent.add(String(traceId), String(id));
-    return new DuckDbStore(instance, writer, reader, reader2, recent);
+    const store = new DuckDbStore(instance, writer, reader, reader2, recent);
+    store.graph = await DuckDbGraph.open(
+      writer,
+      await instance.connect(),
+      (fn) => store.serialized(() => fn(writer)),
+      MAX_TRACE_SPAN_US,
+    );
+    return store;
   }
 
   write(batch: IngestedDocument[]): Promise<void> {
-    const run = this.writeChain.then(() => this.writeNow(batch));
+    return this.serialized(() => this.writeNow(batch));
+  }
+
+  /** Runs `fn` after every earlier write (and cache fill) has finished, before any later one. */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(() => {
+      if (this.closed) throw new Error('store is closed');
+      return fn();
+    });
     this.writeChain = run.catch(() => undefined);
     return run;
   }
@@ -127,7 +143,11 @@ export class DuckDbStore implements Store {
         a.flushSync();
         a.closeSync();
       }
+      let minStartUs = Number.POSITIVE_INFINITY;
+      for (const d of batch) for (const r of d.rows) if (r.startUs < minStartUs) minStartUs = r.startUs;
+      const invalidated = await this.graph.invalidate(c, minStartUs);
       await c.run('COMMIT');
+      invalidated();
       for (const d of batch) this.recent.add(d.traceId, d.id);
     } catch (e) {
       await c.run('ROLLBACK').catch(() => undefined);
@@ -265,39 +285,13 @@ export class DuckDbStore implements Store {
     return this.groupsStore;
   }
 
-  async graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
-    const { sql, params } = graphStatsSql({
-      windowStartUs: q.startUs - MAX_TRACE_SPAN_US,
-      windowEndUs: q.endUs + MAX_TRACE_SPAN_US,
-      startUs: q.startUs,
-      endUs: q.endUs,
-      periodUs: q.periodUs ?? 0,
-      filter: q.filter?.('duckdb'),
-    });
-    const r = await this.reader.runAndReadAll(sql, params);
-    const key = (name: unknown, type: unknown) =>
-      name === null ? null : { name: String(name), type: String(type ?? '') };
-    return r.getRows().map((row) => {
-      const [kind, bucket, srcName, srcType, tgtName, tgtType, inferred, aliasName, aliasType, ...n] = row;
-      const [durBucket, count, ok, error, throttle, fault, sumDur, minStart, maxEnd] = n.map(Number);
-      return {
-        kind: kind === 'node' ? 'node' : 'edge',
-        bucketUs: Number(bucket),
-        source: key(srcName, srcType),
-        target: { name: String(tgtName), type: String(tgtType ?? '') },
-        inferred: Boolean(inferred),
-        alias: key(aliasName, aliasType),
-        durationBucketUs: durBucket as number,
-        count: count as number,
-        ok: ok as number,
-        error: error as number,
-        throttle: throttle as number,
-        fault: fault as number,
-        sumDurationUs: sumDur as number,
-        minStartUs: minStart as number,
-        maxEndUs: maxEnd as number,
-      };
-    });
+  graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
+    return this.graph.graphStats(q);
+  }
+
+  /** Minutes of the service graph kept as aggregates (see graph-cache.ts). */
+  graphCachedMinutes(): Promise<number> {
+    return this.graph.cachedMinutes();
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,9 @@ export interface GraphStatsParams {
   windowEndUs: number;
   startUs: number;
   endUs: number;
-  /** Time-bucket width in µs; 0: one bucket, starting at `startUs`. */
+  /** Time-bucket width in µs; 0: one bucket, starting at `bucketStartUs` (default `startUs`). */
   periodUs: number;
+  bucketStartUs?: number;
   filter: SqlPredicate | undefined;
 }
 
@@ -30,16 +31,19 @@ export function graphStatsSql(p: GraphStatsParams): { sql: string; params: (stri
   const dur = 'greatest(end_us - start_us, 0)';
   const bucket =
     p.periodUs > 0 ? 'start_us - (start_us % CAST($bucket AS BIGINT))' : 'CAST($bucket AS BIGINT)';
-  const template = `WITH w AS (
+  // Inlined rather than materialised: each use scans only the columns and row groups it needs.
+  const template = `WITH w AS NOT MATERIALIZED (
     SELECT trace_id, id, parent_id, doc_id, kind, name, namespace, origin, start_us, end_us,
       error, fault, throttle, http_status, remote_type
     FROM spans WHERE start_us >= $wstart AND start_us < $wend $filter
   ),
   segs AS (SELECT trace_id, id, parent_id, name, origin, start_us FROM w WHERE kind = 'segment'),
+  -- Keyed by the parent id alone: only subsegments look callees up (below), which is the
+  -- reference's "a segment whose parent is a subsegment" without joining to check the kind.
   callees AS (
-    SELECT s.trace_id, s.parent_id AS call_id, arg_min([s.name, s.origin], s.start_us) AS callee
-    FROM segs s JOIN w p ON p.trace_id = s.trace_id AND p.id = s.parent_id AND p.kind = 'subsegment'
-    GROUP BY s.trace_id, s.parent_id
+    SELECT trace_id, parent_id AS call_id, arg_min([name, origin], start_us) AS callee
+    FROM segs WHERE parent_id IS NOT NULL
+    GROUP BY trace_id, parent_id
   ),
   owners AS (
     SELECT d.trace_id, d.doc_id, g.name, g.origin
@@ -94,7 +98,7 @@ export function graphStatsSql(p: GraphStatsParams): { sql: string; params: (stri
     wend: p.windowEndUs,
     start: p.startUs,
     end: p.endUs,
-    bucket: p.periodUs > 0 ? p.periodUs : p.startUs,
+    bucket: p.periodUs > 0 ? p.periodUs : (p.bucketStartUs ?? p.startUs),
   };
   const params: (string | number | boolean)[] = [];
   const sql = template.replace(/\$(\w+)/g, (_m, name: string) => {
