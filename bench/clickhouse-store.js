@@ -84,9 +84,12 @@ export async function benchClickHouseStore({ url, spans = 1_000_000, lookups = 3
       filter: () => ({ sql: 'trace_id IN (SELECT trace_id FROM spans WHERE name = ?)', params: ['svc-3'] }),
     }),
   );
+  const graph = await timed(10, () =>
+    store.graphStats({ startUs: lastFiveMinutes.startUs, endUs: lastFiveMinutes.endUs }),
+  );
   await store.close();
   await fetch(url, { method: 'POST', body: `DROP DATABASE ${database}` });
-  return { spans, writeSpansPerSec: spans / writeSeconds, byId, search, filtered };
+  return { spans, writeSpansPerSec: spans / writeSeconds, byId, search, filtered, graph };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -104,4 +107,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   );
   console.log(`findTraces, last 5 minutes (6,000 traces), 100 per page: p50 ${ms(r.search.p50)}`);
   console.log(`the same with a name filter: p50 ${ms(r.filtered.p50)}`);
+  console.log(`graphStats (service graph aggregates), last 5 minutes: p50 ${ms(r.graph.p50)}`);
 }

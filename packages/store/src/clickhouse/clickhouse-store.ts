@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
 import type { GraphQuery, GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
 import { ClickHouseGroups } from './clickhouse-groups.js';
 import { featuresOf, type ServerFeatures } from './features.js';
 import { findTracesSql } from './find-traces-sql.js';
-import { graphStatsSql, toGraphStatRow } from './graph-stats-sql.js';
+import { GRAPH_WINDOW, GRAPH_WINDOW_COLUMNS, graphStatsSql, toGraphStatRow } from './graph-stats-sql.js';
 import { ClickHouseHttp, type RequestOptions } from './http-client.js';
 import { migrate } from './migrate.js';
 import { enforceRetention } from './retention.js';
@@ -211,10 +212,35 @@ export class ClickHouseStore implements Store {
     };
   }
 
-  /** The service graph's aggregates in one query (graph-stats-sql.ts). */
+  /**
+   * The service graph's aggregates (graph-stats-sql.ts): the window's rows go once into a
+   * temporary table of a session of this call's own, which the aggregate query then reads.
+   */
   async graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
-    const { sql, params } = graphStatsSql(q);
-    return (await this.select<Record<string, unknown>>(sql, params)).map(toGraphStatRow);
+    if (this.closed) throw new Error('store is closed');
+    const { window, stats } = graphStatsSql(q);
+    const timeoutS = Math.ceil(this.readOptions.timeoutMs / 1000);
+    const o: RequestOptions = {
+      ...this.readOptions,
+      settings: {
+        ...this.readOptions.settings,
+        session_id: `fluoro-graph-${randomUUID()}`,
+        session_timeout: 2 * timeoutS,
+      },
+    };
+    await this.http.exec(
+      `CREATE TEMPORARY TABLE ${GRAPH_WINDOW} (${GRAPH_WINDOW_COLUMNS}) ENGINE = Memory`,
+      o,
+    );
+    try {
+      await this.http.exec(`INSERT INTO ${GRAPH_WINDOW} ${bindParams(window.sql, window.params)}`, o);
+      return (await this.http.rows<Record<string, unknown>>(bindParams(stats.sql, stats.params), o)).map(
+        toGraphStatRow,
+      );
+    } finally {
+      // The session's end would drop it too; this frees the memory now.
+      await this.http.exec(`DROP TEMPORARY TABLE IF EXISTS ${GRAPH_WINDOW}`, o).catch(() => undefined);
+    }
   }
 
   putGroup(group: GroupRecord): Promise<void> {

@@ -4,11 +4,12 @@ import { MAX_TRACE_SPAN_US, type Statement } from './find-traces-sql.js';
 import { type SqlParam, toSqlLiteral } from './sql-literal.js';
 
 /**
- * The service graph's aggregates (`GraphStatRow`s) in one ClickHouse query: the twin of the
- * DuckDB store's graph-stats-sql.ts and of `toGraphStats` in @fluoro/model, held to the latter
- * by the store conformance suite. Written for 18.16: no CTEs (the window's rows are a subquery
- * repeated where used), one JOIN per SELECT (nested), `ANY` joins with marker columns instead
- * of NULLs for "no match", explicit types across UNION ALL.
+ * The service graph's aggregates (`GraphStatRow`s) in ClickHouse: the twin of the DuckDB
+ * store's graph-stats-sql.ts and of `toGraphStats` in @fluoro/model, held to the latter by the
+ * store conformance suite. Written for 18.16, which has no CTEs: `window` selects the window's
+ * rows once into a session's temporary table (GRAPH_WINDOW), which `stats` reads seven times;
+ * one JOIN per SELECT (nested), `ANY` joins with marker columns instead of NULLs for "no match",
+ * explicit types across UNION ALL.
  *
  * Rows come from the window `[startUs - pad, endUs + pad)`, only each document's newest version
  * and one copy of each row (replaced or retried rows linger until a merge), so a call's callee
@@ -16,25 +17,23 @@ import { type SqlParam, toSqlLiteral } from './sql-literal.js';
  * `[startUs, endUs)` are counted. A filter keeps whole traces; in cluster mode its subqueries run
  * per shard, and every join is within a trace.
  */
-export function graphStatsSql(q: GraphQuery): Statement {
+export function graphStatsSql(q: GraphQuery): { window: Statement; stats: Statement } {
   const lo = q.startUs - MAX_TRACE_SPAN_US;
   const hi = q.endUs + MAX_TRACE_SPAN_US;
   const params: SqlParam[] = [];
   const filter = q.filter?.('clickhouse');
-  // Each use of `window()` pushes its parameters in text order.
-  const window = (): string => {
-    params.push(Math.floor(lo / 1e6), Math.ceil(hi / 1e6), lo, hi);
-    params.push(Math.floor((lo - MAX_TRACE_SPAN_US) / 1e6), Math.ceil(hi / 1e6));
-    if (filter) params.push(...filter.params);
-    return `(SELECT trace_id, id, ifNull(parent_id, '') AS parent, parent_id IS NULL AS is_root, doc_id, kind, name,
-        namespace, origin, start_us, end_us, error, fault, throttle, http_status, remote_type
-      FROM spans
-      WHERE start_time >= toDateTime(?) AND start_time <= toDateTime(?) AND start_us >= ? AND start_us < ?
-        AND (trace_id, doc_id, received_us) IN (SELECT trace_id, id, max(received_us) FROM documents
-          WHERE start_time >= toDateTime(?) AND start_time <= toDateTime(?) GROUP BY trace_id, id)
-        ${filter ? `AND (${filter.sql})` : ''}
-      LIMIT 1 BY trace_id, doc_id, id)`;
-  };
+  params.push(Math.floor(lo / 1e6), Math.ceil(hi / 1e6), lo, hi);
+  params.push(Math.floor((lo - MAX_TRACE_SPAN_US) / 1e6), Math.ceil(hi / 1e6));
+  if (filter) params.push(...filter.params);
+  const windowSql = `SELECT trace_id, id, ifNull(parent_id, '') AS parent, parent_id IS NULL AS is_root, doc_id, kind,
+      name, namespace, origin, start_us, end_us, error, fault, throttle, http_status, remote_type
+    FROM spans
+    WHERE start_time >= toDateTime(?) AND start_time <= toDateTime(?) AND start_us >= ? AND start_us < ?
+      AND (trace_id, doc_id, received_us) IN (SELECT trace_id, id, max(received_us) FROM documents
+        WHERE start_time >= toDateTime(?) AND start_time <= toDateTime(?) GROUP BY trace_id, id)
+      ${filter ? `AND (${filter.sql})` : ''}
+    LIMIT 1 BY trace_id, doc_id, id`;
+  const window = { sql: windowSql, params: params.splice(0) };
   const inRange = () => {
     params.push(q.startUs, q.endUs);
     return 'end_us IS NOT NULL AND start_us >= ? AND start_us < ?';
@@ -45,25 +44,25 @@ export function graphStatsSql(q: GraphQuery): Statement {
 
   const nodes = `SELECT ${measured(`'node' AS stat_kind, ${NULL} AS src_name, ${NULL} AS src_type, name AS tgt_name,
       origin AS tgt_type, toUInt8(0) AS inferred, ${NULL} AS alias_name, ${NULL} AS alias_type`)}
-    FROM ${window()} WHERE kind = 'segment' AND ${inRange()}`;
+    FROM ${GRAPH_WINDOW} WHERE kind = 'segment' AND ${inRange()}`;
   const clientEdges = `SELECT ${measured(`'edge', toNullable('client'), toNullable('client'), name, origin, toUInt8(0),
       ${NULL}, ${NULL}`)}
-    FROM ${window()} WHERE kind = 'segment' AND is_root AND ${inRange()}`;
+    FROM ${GRAPH_WINDOW} WHERE kind = 'segment' AND is_root AND ${inRange()}`;
   // Calls: a subsegment calling out (aws/remote), or one a segment names as its parent. The
   // caller is the segment owning the subsegment's document (its own entity, or for a
   // subsegment sent on its own, the segment it names as parent).
   const calls = `SELECT trace_id, doc_id, id AS call_id, name, namespace, remote_type, start_us, end_us, error, fault,
       throttle, http_status
-    FROM ${window()} WHERE kind = 'subsegment' AND ${inRange()}`;
+    FROM ${GRAPH_WINDOW} WHERE kind = 'subsegment' AND ${inRange()}`;
   const owners = `SELECT trace_id, doc_id, owner_name, owner_origin FROM
-    (SELECT trace_id, doc_id, if(kind = 'segment', id, parent) AS owner_id FROM ${window()} WHERE id = doc_id)
+    (SELECT trace_id, doc_id, if(kind = 'segment', id, parent) AS owner_id FROM ${GRAPH_WINDOW} WHERE id = doc_id)
     ANY INNER JOIN
-    (SELECT trace_id, id AS owner_id, name AS owner_name, origin AS owner_origin FROM ${window()} WHERE kind = 'segment')
+    (SELECT trace_id, id AS owner_id, name AS owner_name, origin AS owner_origin FROM ${GRAPH_WINDOW} WHERE kind = 'segment')
     USING (trace_id, owner_id)`;
   const callees = `SELECT trace_id, call_id, argMin((name, origin), start_us) AS callee, toUInt8(1) AS has_callee FROM
-    (SELECT trace_id, parent AS call_id, name, origin, start_us FROM ${window()} WHERE kind = 'segment' AND NOT is_root)
+    (SELECT trace_id, parent AS call_id, name, origin, start_us FROM ${GRAPH_WINDOW} WHERE kind = 'segment' AND NOT is_root)
     ANY INNER JOIN
-    (SELECT trace_id, id AS call_id FROM ${window()} WHERE kind = 'subsegment')
+    (SELECT trace_id, id AS call_id FROM ${GRAPH_WINDOW} WHERE kind = 'subsegment')
     USING (trace_id, call_id)
     GROUP BY trace_id, call_id`;
   const remoteType = "ifNull(remote_type, 'remote')";
@@ -99,8 +98,16 @@ export function graphStatsSql(q: GraphQuery): Statement {
     )
     GROUP BY stat_kind, bucket_us, src_name, src_type, tgt_name, tgt_type, inferred, alias_name, alias_type,
       duration_bucket_us`;
-  return { sql, params };
+  return { window, stats: { sql, params } };
 }
+
+/** The temporary table holding the window's rows for one graphStats call. */
+export const GRAPH_WINDOW = 'graph_window';
+
+/** Its columns: what `window` selects. */
+export const GRAPH_WINDOW_COLUMNS = `trace_id String, id String, parent String, is_root UInt8, doc_id String,
+  kind String, name String, namespace String, origin String, start_us Int64, end_us Nullable(Int64), error UInt8,
+  fault UInt8, throttle UInt8, http_status Nullable(Int32), remote_type Nullable(String)`;
 
 /** A row of `graphStatsSql`'s answer (JSONEachRow: 64-bit integers arrive as strings). */
 export function toGraphStatRow(r: Record<string, unknown>): GraphStatRow {
