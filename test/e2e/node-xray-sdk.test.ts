@@ -4,7 +4,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BatchGetTracesCommand, GetTraceSummariesCommand, type TraceSummary } from '@aws-sdk/client-xray';
+import {
+  BatchGetTracesCommand,
+  CreateGroupCommand,
+  GetTraceSummariesCommand,
+  type TraceSummary,
+} from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 
@@ -131,6 +136,10 @@ describe('aws-xray-sdk-core → fluoro up → @aws-sdk/client-xray', () => {
     expect(s.HasFault).toBe(true);
     expect(s.HasError).toBe(false);
     expect(s.Http?.HttpStatus).toBe(500);
+    const cause = s.FaultRootCauses?.[0]?.Services?.[0];
+    expect(cause?.Name).toBe('storefront');
+    expect(cause?.EntityPath?.map((e) => e.Name)).toEqual(['storefront', 'charge-card']);
+    expect(cause?.EntityPath?.at(-1)?.Exceptions?.[0]?.Message).toBe('card declined');
   });
 
   it('finds traces with X-Ray filter expressions', async () => {
@@ -159,6 +168,13 @@ describe('aws-xray-sdk-core → fluoro up → @aws-sdk/client-xray', () => {
     const slowOrBroken = await find('service("storefront") { fault } OR responsetime > 100');
     expect(slowOrBroken.has(boom.traceId)).toBe(true);
     expect(slowOrBroken.has(ok.traceId)).toBe(false);
+    await xray.send(new CreateGroupCommand({ GroupName: 'broken', FilterExpression: 'fault OR error' }));
+    const grouped = await find('group.name = "broken"');
+    expect(grouped.has(boom.traceId)).toBe(true);
+    expect(grouped.has(ok.traceId)).toBe(false);
+    const rootCause = await find('rootcause.fault.entity { name = "charge-card" }');
+    expect(rootCause.has(boom.traceId)).toBe(true);
+    expect(rootCause.has(ok.traceId)).toBe(false);
   });
 
   it('answers bad requests the way the AWS client reads them', async () => {

@@ -9,6 +9,7 @@ import { startUdpReceiver } from './ingest/udp-receiver.js';
 import { registerServiceGraphRoutes } from './service-graph-routes.js';
 import { batchGetTraces } from './xray-api/batch-get-traces.js';
 import { getTraceSummaries } from './xray-api/get-trace-summaries.js';
+import { groupsApi } from './xray-api/groups.js';
 import { putTraceSegments } from './xray-api/put-trace-segments.js';
 import { type DefaultSamplingRule, samplingApi } from './xray-api/sampling.js';
 
@@ -41,10 +42,16 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
     options.sampling ?? { fixedRate: 0.05, reservoirSize: 1 },
     Math.floor(Date.now() / 1000),
   );
+  const groups = groupsApi(options.store);
   const router = new Router()
     .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
     .post('/Traces', batchGetTraces(options.store))
-    .post('/TraceSummaries', getTraceSummaries(options.store))
+    .post('/TraceSummaries', getTraceSummaries(options.store, groups.lookup))
+    .post('/CreateGroup', groups.createGroup)
+    .post('/GetGroup', groups.getGroup)
+    .post('/Groups', groups.getGroups)
+    .post('/UpdateGroup', groups.updateGroup)
+    .post('/DeleteGroup', groups.deleteGroup)
     .post('/TelemetryRecords', () => ({}))
     .post('/GetSamplingRules', sampling.getSamplingRules)
     .post('/SamplingTargets', sampling.getSamplingTargets)

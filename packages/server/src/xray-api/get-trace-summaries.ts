@@ -1,5 +1,6 @@
 import { type SpanRow, toTraceSummary } from '@fluoro/model';
 import {
+  computeRootCauses,
   type FilterAst,
   FilterSyntaxError,
   findMatchingTraces,
@@ -60,7 +61,7 @@ export function getTraceSummaries(store: Store, groups?: () => Promise<GroupLook
     return {
       TraceSummaries: ids.flatMap((id) => {
         const rows = byTrace.get(id);
-        return rows ? [toTraceSummary(rows)] : [];
+        return rows ? [{ ...toTraceSummary(rows), ...computeRootCauses(rows) }] : [];
       }),
       ApproximateTime: (after?.startUs ?? endUs) / 1e6,
       TracesProcessedCount: page.scanned,
