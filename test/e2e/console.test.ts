@@ -62,6 +62,7 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     page
       .locator('[data-testid=trace-table] tbody tr')
       .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trace-id')));
+  const filterParam = () => new URL(page.url()).searchParams.get('filter') ?? '';
   const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
 
   beforeAll(async () => {
@@ -273,6 +274,38 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await page.getByTestId('view-traces').click();
     await poll(() => decodeURIComponent(page.url())).toContain('filter=service(');
     await poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
+    // Narrowed to the service's faults, as X-Ray's map panel does.
+    await page.goBack();
+    await page.getByRole('checkbox', { name: 'fault' }).check();
+    await page.getByTestId('view-traces').click();
+    await poll(filterParam).toBe('service("orders") { fault }');
+    await poll(rowsShown).toEqual([ids.fail]);
+  });
+
+  it('jumps to a pasted W3C trace id, and narrows the list by dragging across the chart', async () => {
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    await poll(rowsShown).toHaveLength(7);
+    const w3c = ids.fail.slice(2).replace('-', '');
+    await page.getByRole('textbox', { name: 'Go to trace id' }).fill(w3c);
+    await page.getByRole('textbox', { name: 'Go to trace id' }).press('Enter');
+    await poll(() => page.url()).toBe(`${fluoro.httpUrl}/trace/${ids.fail}`);
+    await page.goBack();
+    await poll(rowsShown).toHaveLength(7);
+    // Drag across the right half of the distribution: the slower traces only.
+    const box = (await page.locator('figure.chart svg').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await poll(filterParam).toMatch(/^responsetime >= [0-9.]+ AND responsetime <= [0-9.]+$/);
+    const range = /responsetime >= ([0-9.]+) AND responsetime <= ([0-9.]+)/.exec(filterParam())!;
+    const all = (await summaries()) as unknown as { Id: string; ResponseTime: number }[];
+    const expected = all
+      .filter((t) => t.ResponseTime >= Number(range[1]) && t.ResponseTime <= Number(range[2]))
+      .map((t) => t.Id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(7);
+    await poll(async () => (await rowsShown()).sort()).toEqual(expected.sort());
   });
 
   it('creates a group in settings and narrows the traces page to it', async (ctx) => {

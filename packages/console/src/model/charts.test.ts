@@ -127,3 +127,19 @@ describe('time', () => {
     expect(formatSeconds(125)).toBe('2m 05s');
   });
 });
+
+describe('narrowedFilter', () => {
+  it('scopes latency and outcomes to the node', async () => {
+    const { narrowedFilter } = await import('./service-graph.js');
+    expect(narrowedFilter('service("api")', {})).toBe('service("api")');
+    expect(
+      narrowedFilter('service("api")', {
+        latency: [0.5, 1.25],
+        statuses: new Set(['fault', 'error'] as const),
+      }),
+    ).toBe('service("api") { responsetime >= 0.5 AND responsetime <= 1.25 AND (error OR fault) }');
+    expect(narrowedFilter('edge("a", "b")', { statuses: new Set(['throttle'] as const) })).toBe(
+      'edge("a", "b") { throttle }',
+    );
+  });
+});

@@ -162,3 +162,26 @@ export function serviceFilter(node: Pick<MapNode, 'name' | 'type' | 'kind'>): st
 export function edgeFilter(from: Pick<MapNode, 'name'>, to: Pick<MapNode, 'name'>): string {
   return `edge(${quote(from.name)}, ${quote(to.name)})`;
 }
+
+/** What the map's panel narrows a node's or edge's traces to: a latency range and outcomes. */
+export interface Narrowing {
+  latency?: [number, number] | undefined;
+  statuses?: ReadonlySet<'ok' | 'error' | 'fault' | 'throttle'>;
+}
+
+/**
+ * `service("x")` or `edge("a", "b")` with the narrowing as its `{ }` filter, so the latency and
+ * outcome apply to that node's (or the caller's view of that edge's) own segments, as in X-Ray's
+ * console: `service("api") { responsetime >= 0.5 AND responsetime <= 1 AND (fault OR error) }`.
+ */
+export function narrowedFilter(base: string, n: Narrowing): string {
+  const parts: string[] = [];
+  if (n.latency) {
+    const r = (v: number) => String(Math.round(v * 1e6) / 1e6);
+    parts.push(`responsetime >= ${r(n.latency[0])} AND responsetime <= ${r(n.latency[1])}`);
+  }
+  const statuses = [...(n.statuses ?? [])].sort();
+  if (statuses.length === 1) parts.push(statuses[0]!);
+  else if (statuses.length > 1) parts.push(`(${statuses.join(' OR ')})`);
+  return parts.length === 0 ? base : `${base} { ${parts.join(' AND ')} }`;
+}

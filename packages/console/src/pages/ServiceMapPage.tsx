@@ -11,6 +11,7 @@ import {
   healthState,
   type MapEdge,
   type MapNode,
+  narrowedFilter,
   type ServiceMap,
   serviceFilter,
   toServiceMap,
@@ -79,6 +80,14 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
   }, [range, group]);
 
   const laid = useMemo(() => (map ? layout(map) : undefined), [map]);
+  const [latency, setLatency] = useState<[number, number] | undefined>();
+  const [statuses, setStatuses] = useState<Set<'ok' | 'error' | 'fault' | 'throttle'>>(new Set());
+  // A new selection starts un-narrowed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the selection changes
+  useEffect(() => {
+    setLatency(undefined);
+    setStatuses(new Set());
+  }, [selected, selectedEdge]);
   const setParam = (next: Record<string, string | undefined>) => {
     const p = Object.fromEntries(new URLSearchParams(window.location.search));
     navigate(toHref('/map', { ...p, ...next }), { replace: true });
@@ -145,6 +154,7 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
               </div>
               <HealthTable health={node ? node.health : edge!.health} />
               <DistributionChart
+                onSelect={(lo, hi) => setLatency([lo, hi])}
                 label={node ? 'Response time distribution' : 'Response time (caller view)'}
                 series={[
                   {
@@ -154,6 +164,41 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
                   },
                 ]}
               />
+              <fieldset className="narrow">
+                <legend>Narrow the traces</legend>
+                {latency ? (
+                  <span className="chip">
+                    {formatSeconds(latency[0])} – {formatSeconds(latency[1])}{' '}
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => setLatency(undefined)}
+                      aria-label="Clear latency range"
+                    >
+                      ×
+                    </button>
+                  </span>
+                ) : (
+                  <span className="muted">Drag across the chart to pick a latency range.</span>
+                )}
+                <div className="statuses">
+                  {(['ok', 'error', 'fault', 'throttle'] as const).map((st) => (
+                    <label key={st}>
+                      <input
+                        type="checkbox"
+                        checked={statuses.has(st)}
+                        onChange={(e) => {
+                          const next = new Set(statuses);
+                          if (e.target.checked) next.add(st);
+                          else next.delete(st);
+                          setStatuses(next);
+                        }}
+                      />{' '}
+                      {st}
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
               <p>
                 <Link
                   className="button primary"
@@ -161,7 +206,10 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
                   href={toHref('/', {
                     ...rangeParams,
                     group,
-                    filter: node ? serviceFilter(node) : edgeFilter(nameOf(edge!.from)!, nameOf(edge!.to)!),
+                    filter: narrowedFilter(
+                      node ? serviceFilter(node) : edgeFilter(nameOf(edge!.from)!, nameOf(edge!.to)!),
+                      { latency, statuses },
+                    ),
                   })}
                 >
                   View traces
