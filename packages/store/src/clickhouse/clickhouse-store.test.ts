@@ -150,6 +150,35 @@ describeWithClickHouse('ClickHouseStore on one clickhouse-server', () => {
     await s.close();
   });
 
+  it('two writers sharing a database, one batch retried: every trace exactly once', async () => {
+    const database = `fluoro_writers_${n++}`;
+    const [a, b] = await Promise.all([open(database), open(database)]);
+    const t0 = 1_800_000_000;
+    const batches = Array.from({ length: 8 }, (_, k) =>
+      Array.from({ length: 500 }, (_, i) => {
+        const t = t0 + k * 500 + i;
+        return ingested({
+          trace_id: traceId(t),
+          id: entityId(),
+          name: `w${k % 2}`,
+          start_time: t,
+          end_time: t + 0.5,
+        });
+      }),
+    );
+    await Promise.all(batches.map((batch, k) => (k % 2 === 0 ? a : b)!.write(batch)));
+    // A collector whose acknowledgement was lost sends its batch again, through the other writer.
+    await b!.write(batches[2]!);
+    const range = { startUs: t0 * 1e6, endUs: (t0 + 4000) * 1e6, timeRangeType: 'TraceId' as const };
+    const page = await a!.findTraces({ ...range, limit: 5000 });
+    expect(page.scanned).toBe(4000);
+    expect(new Set(page.traces.map((t) => t.traceId)).size).toBe(4000);
+    const retried = batches[2]!.map((d) => d.traceId);
+    expect(await b!.getSpans(retried)).toHaveLength(500);
+    expect([...(await a!.getDocuments(retried)).values()].every((docs) => docs.length === 1)).toBe(true);
+    await Promise.all([a!.close(), b!.close()]);
+  });
+
   it('drops the rows of an in-progress version that the complete version no longer has', async () => {
     const s = await open();
     const t0 = 1_800_000_000;
