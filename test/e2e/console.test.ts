@@ -343,6 +343,17 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
       ]),
     );
     await shot('analytics');
+    // Dragging across a time series narrows the range to that part (absolute from/to).
+    const chart = (await page.getByRole('img', { name: 'Requests' }).boundingBox())!;
+    await page.mouse.move(chart.x + chart.width * 0.25, chart.y + chart.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(chart.x + chart.width - 1, chart.y + chart.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await poll(() => new URL(page.url()).searchParams.get('from')).toMatch(/^\d+$/);
+    const u = new URL(page.url()).searchParams;
+    expect(Number(u.get('to')) - Number(u.get('from'))).toBeLessThan(0.8 * 3600_000);
+    expect(u.get('a')).toBe('annotation.tenant = "acme"');
+    await poll(() => page.getByTestId('analytics-count').textContent()).toMatch(/^A: 2 traces · B: 2 traces/);
   });
 
   it(`loads a ${BIG.toLocaleString('en')}-subsegment trace and scrolls it`, async () => {

@@ -71,3 +71,39 @@ export function breakdown(
     .sort((x, y) => y.a - x.a || y.b - x.b || x.value.localeCompare(y.value))
     .slice(0, limit);
 }
+
+interface RootCauseLike {
+  Services?: {
+    Name?: string;
+    EntityPath?: { Name?: string; Exceptions?: { Name?: string; Message?: string }[] }[];
+  }[];
+}
+
+/** The root-cause kinds a summary can carry (X-Ray's GetTraceSummaries). */
+export type RootCauseKind = 'fault' | 'error' | 'responsetime';
+
+const FIELD: Record<RootCauseKind, string> = {
+  fault: 'FaultRootCauses',
+  error: 'ErrorRootCauses',
+  responsetime: 'ResponseTimeRootCauses',
+};
+
+/**
+ * A summary's root causes of one kind, each as "service: entity > entity (exception: message)",
+ * with the service name to filter on.
+ */
+export function rootCauses(s: TraceSummary, kind: RootCauseKind): { label: string; service: string }[] {
+  const list = (s as unknown as Record<string, RootCauseLike[] | undefined>)[FIELD[kind]] ?? [];
+  const out: { label: string; service: string }[] = [];
+  for (const rc of list)
+    for (const svc of rc.Services ?? []) {
+      const path = (svc.EntityPath ?? []).map((e) => e.Name ?? '?');
+      const ex = (svc.EntityPath ?? []).flatMap((e) => e.Exceptions ?? []).at(-1);
+      const name = svc.Name ?? '?';
+      out.push({
+        service: name,
+        label: `${name}: ${path.join(' > ')}${ex ? ` (${ex.Name ?? 'exception'}: ${ex.Message ?? ''})` : ''}`,
+      });
+    }
+  return out;
+}

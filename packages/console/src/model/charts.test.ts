@@ -143,3 +143,28 @@ describe('narrowedFilter', () => {
     );
   });
 });
+
+describe('rootCauses', () => {
+  it('labels each root-cause service with its entity path and last exception', async () => {
+    const { rootCauses } = await import('./analytics.js');
+    const s = {
+      FaultRootCauses: [
+        {
+          Services: [
+            {
+              Name: 'orders',
+              EntityPath: [
+                { Name: 'orders' },
+                { Name: 'db-query', Exceptions: [{ Name: 'Error', Message: 'down' }] },
+              ],
+            },
+          ],
+        },
+      ],
+    } as unknown as TraceSummary;
+    expect(rootCauses(s, 'fault')).toEqual([
+      { service: 'orders', label: 'orders: orders > db-query (Error: down)' },
+    ]);
+    expect(rootCauses(s, 'error')).toEqual([]);
+  });
+});

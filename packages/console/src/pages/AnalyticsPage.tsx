@@ -1,9 +1,9 @@
 import type { TraceSummary } from '@fluoro/model/browser';
-import { useEffect, useMemo, useState } from 'react';
+import { type PointerEvent, useEffect, useMemo, useState } from 'react';
 import { collectSummaries } from '../api/client.js';
 import { DistributionChart } from '../components/DistributionChart.js';
 import { RangePicker } from '../components/RangePicker.js';
-import { type BreakdownRow, breakdown, type SeriesPoint, toSeries } from '../model/analytics.js';
+import { type BreakdownRow, breakdown, rootCauses, type SeriesPoint, toSeries } from '../model/analytics.js';
 import { andFilter, quote, withResponseTimeRange } from '../model/filter-syntax.js';
 import { toBins } from '../model/histogram.js';
 import { formatSeconds, resolveRange } from '../model/time-range.js';
@@ -51,6 +51,23 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
     return () => ac.abort();
   }, [range, a, b]);
 
+  // X-Ray's gesture: dragging across a time series narrows the time range to the part selected.
+  const zoomTo = (from: number, to: number) => {
+    let f0 = from;
+    let f1 = to;
+    const span = range.endMs - range.startMs;
+    // A drag that reaches an edge means "to the edge" (the last pixel is hard to hit).
+    if (f1 > 0.98) f1 = 1;
+    if (f0 < 0.02) f0 = 0;
+    navigate(
+      toHref('/analytics', {
+        from: Math.round(range.startMs + f0 * span),
+        to: Math.round(range.startMs + f1 * span),
+        a,
+        b: b ?? undefined,
+      }),
+    );
+  };
   const go = (next: Record<string, string | undefined>) =>
     navigate(toHref('/analytics', { ...rangeToParams(spec), a, b: b ?? undefined, ...next }));
 
@@ -60,6 +77,12 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
   const all = [...sa, ...sb].map(rt);
   const maxRt = all.length ? Math.max(...all) : 0;
   const binsOf = (list: TraceSummary[]) => toBins(list.map(rt), 30, true, maxRt);
+  // Root-cause rows are labelled "service: path (exception)"; clicking one filters on its service.
+  const rcService = new Map(
+    [...sa, ...sb]
+      .flatMap((x) => [...rootCauses(x, 'fault'), ...rootCauses(x, 'responsetime')])
+      .map((r) => [r.label, r.service]),
+  );
   const seriesA = useMemo(() => toSeries(sa, range.startMs, range.endMs, BUCKETS), [sa, range]);
   const seriesB = useMemo(() => toSeries(sb, range.startMs, range.endMs, BUCKETS), [sb, range]);
 
@@ -118,6 +141,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
       />
       <div className="series-grid">
         <SeriesChart
+          onRange={zoomTo}
           title="Requests"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -125,6 +149,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           format={(v) => v.toFixed(0)}
         />
         <SeriesChart
+          onRange={zoomTo}
           title="Fault rate (5xx)"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -132,6 +157,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           format={pct}
         />
         <SeriesChart
+          onRange={zoomTo}
           title="Error rate (4xx)"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -139,6 +165,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           format={pct}
         />
         <SeriesChart
+          onRange={zoomTo}
           title="Throttle rate (429)"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -146,6 +173,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           format={pct}
         />
         <SeriesChart
+          onRange={zoomTo}
           title="p50 response"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -153,6 +181,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           format={formatSeconds}
         />
         <SeriesChart
+          onRange={zoomTo}
           title="p90 response"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -160,6 +189,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           format={formatSeconds}
         />
         <SeriesChart
+          onRange={zoomTo}
           title="p99 response"
           a={seriesA}
           b={b !== null ? seriesB : undefined}
@@ -192,6 +222,26 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           onPick={(v) => go({ a: andFilter(a, `http.url = ${quote(v)}`) })}
         />
         <Breakdown
+          title="Fault root causes"
+          rows={breakdown(sa, sb, (s) => rootCauses(s, 'fault').map((r) => r.label))}
+          totalA={sa.length}
+          totalB={b !== null ? sb.length : undefined}
+          onPick={(v) =>
+            go({ a: andFilter(a, `rootcause.fault.service { name = ${quote(rcService.get(v) ?? v)} }`) })
+          }
+        />
+        <Breakdown
+          title="Response time root causes"
+          rows={breakdown(sa, sb, (s) => rootCauses(s, 'responsetime').map((r) => r.label))}
+          totalA={sa.length}
+          totalB={b !== null ? sb.length : undefined}
+          onPick={(v) =>
+            go({
+              a: andFilter(a, `rootcause.responsetime.service { name = ${quote(rcService.get(v) ?? v)} }`),
+            })
+          }
+        />
+        <Breakdown
           title="Services"
           rows={breakdown(sa, sb, (s) => s.ServiceIds.map((x) => x.Name))}
           totalA={sa.length}
@@ -213,7 +263,9 @@ function SeriesChart({
   b,
   value,
   format,
+  onRange,
 }: {
+  onRange: (fromFrac: number, toFrac: number) => void;
   title: string;
   a: SeriesPoint[];
   b: SeriesPoint[] | undefined;
@@ -222,6 +274,11 @@ function SeriesChart({
 }) {
   const W = 300;
   const H = 90;
+  const [drag, setDrag] = useState<[number, number] | null>(null);
+  const frac = (e: PointerEvent<SVGSVGElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
+  };
   const vals = [...a, ...(b ?? [])].map(value).filter(Number.isFinite);
   const max = Math.max(...vals, 1e-9);
   const path = (pts: SeriesPoint[]) =>
@@ -237,7 +294,35 @@ function SeriesChart({
       <figcaption>
         {title} <span className="muted">max {vals.length ? format(max) : '—'}</span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={title}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={title}
+        className="selectable"
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture?.(e.pointerId);
+          const f = frac(e);
+          setDrag([f, f]);
+        }}
+        onPointerMove={(e) => {
+          if (drag) setDrag([drag[0], frac(e)]);
+        }}
+        onPointerUp={() => {
+          if (drag && Math.abs(drag[1] - drag[0]) > 0.01) onRange(Math.min(...drag), Math.max(...drag));
+          setDrag(null);
+        }}
+      >
+        {drag && (
+          <rect
+            className="selection"
+            x={Math.min(...drag) * W}
+            width={Math.abs(drag[1] - drag[0]) * W}
+            y={0}
+            height={H}
+            vectorEffect="non-scaling-stroke"
+          />
+        )}
         <path d={path(a)} className="line series-a" vectorEffect="non-scaling-stroke" />
         {b && <path d={path(b)} className="line series-b" vectorEffect="non-scaling-stroke" />}
       </svg>
