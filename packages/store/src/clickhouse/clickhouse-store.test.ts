@@ -12,7 +12,7 @@ import {
 } from './clickhouse-harness.test-helpers.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 import { StoreUnavailableError } from './errors.js';
-import { ClickHouseHttp } from './http-client.js';
+import { ClickHouseHttp, MAX_INSERT_BYTES } from './http-client.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS, SPAN_COLUMN_TYPES } from './schema.js';
 import { bindParams } from './sql-literal.js';
@@ -177,6 +177,37 @@ describeWithClickHouse('ClickHouseStore on one clickhouse-server', () => {
     expect(await b!.getSpans(retried)).toHaveLength(500);
     expect([...(await a!.getDocuments(retried)).values()].every((docs) => docs.length === 1)).toBe(true);
     await Promise.all([a!.close(), b!.close()]);
+  });
+
+  it('writes a batch larger than one insert request holds', async () => {
+    const s = await open();
+    const t0 = 1_800_000_000;
+    const batch = Array.from({ length: 400 }, (_, i) => {
+      const t = t0 + i;
+      return ingested({
+        trace_id: traceId(t),
+        id: entityId(),
+        name: 'big',
+        start_time: t,
+        end_time: t + 1,
+        subsegments: Array.from({ length: 100 }, (_, k) => ({
+          id: entityId(),
+          name: `call-${k}`,
+          start_time: t + k / 1000,
+          end_time: t + k / 1000 + 0.0005,
+          http: { request: { url: `http://example.com/${'x'.repeat(300)}` } },
+        })),
+      });
+    });
+    const spanBytes = batch.reduce((n, d) => n + JSON.stringify(d.rows).length, 0);
+    expect(spanBytes).toBeGreaterThan(MAX_INSERT_BYTES);
+    await s.write(batch);
+    const [row] = await sql().rows<{ c: string }>(`SELECT count() AS c FROM ${databases.get(s)}.spans`, {
+      timeoutMs: 10_000,
+    });
+    expect(Number(row?.c)).toBe(400 * 101);
+    expect(await s.getSpans([batch[399]!.traceId])).toHaveLength(101);
+    await s.close();
   });
 
   it('drops the rows of an in-progress version that the complete version no longer has', async () => {

@@ -1,5 +1,8 @@
 import { ClickHouseError, fromClickHouseResponse, StoreUnavailableError } from './errors.js';
 
+/** Largest insert body sent in one request (characters of JSONEachRow, roughly bytes). */
+export const MAX_INSERT_BYTES = 16 * 1024 * 1024;
+
 export interface RequestOptions {
   /** Abort and reject with StoreUnavailableError after this long. */
   timeoutMs: number;
@@ -50,19 +53,29 @@ export class ClickHouseHttp {
     return out;
   }
 
-  /** Inserts rows (objects keyed by column) into `table`. */
+  /** Inserts rows (objects keyed by column) into `table`, in requests of at most MAX_INSERT_BYTES. */
   async insert(
     table: string,
     columns: readonly string[],
     rows: object[],
     options: RequestOptions,
   ): Promise<void> {
-    if (rows.length === 0) return;
-    const body = rows.map((r) => JSON.stringify(r)).join('\n');
-    await this.request(
-      { query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONEachRow`, body },
-      options,
-    );
+    const query = `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONEachRow`;
+    // Bodies of at most about MAX_INSERT_BYTES: one huge string per batch could reach V8's
+    // string limit. Rows are idempotent (ReplacingMergeTree), so a split insert is safe to retry.
+    let lines: string[] = [];
+    let size = 0;
+    for (const r of rows) {
+      const line = JSON.stringify(r);
+      lines.push(line);
+      size += line.length + 1;
+      if (size >= MAX_INSERT_BYTES) {
+        await this.request({ query, body: lines.join('\n') }, options);
+        lines = [];
+        size = 0;
+      }
+    }
+    if (lines.length > 0) await this.request({ query, body: lines.join('\n') }, options);
   }
 
   private async request(req: { query?: string; body: string }, options: RequestOptions): Promise<string> {
