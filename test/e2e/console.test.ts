@@ -5,7 +5,7 @@
  * screenshots the README shows (docs/screenshots/).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,21 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await poll(() => rows.count()).toBe(5);
     await page.getByRole('tab', { name: /Overview/ }).click();
     await shot('trace');
+    // Raw JSON shows the documents as sent; Download saves them.
+    await page.getByRole('button', { name: 'Raw JSON' }).click();
+    expect(await page.getByTestId('raw-json').textContent()).toContain('"name": "db-query"');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download JSON' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${id}.json`);
+    const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+      Id: string;
+      Segments: Doc[];
+    };
+    expect(saved.Id).toBe(id);
+    expect(saved.Segments.map((d) => d.name).sort()).toEqual(['frontend', 'orders']);
+    await page.getByRole('button', { name: 'Timeline' }).click();
     // The fault trace: the failing subsegment and its exception.
     await page.goto(`${fluoro.httpUrl}/trace/${ids.fail}`);
     await page.locator('[data-row-index]').filter({ hasText: 'db-query' }).click();
