@@ -219,6 +219,13 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     expect(await rows.locator('.tl-dur').allTextContents()).toEqual(expected);
     // The trace lasts from its first start to its last end, as BatchGetTraces reports.
     expect(await page.getByTestId('trace-duration').textContent()).toBe(formatSeconds(trace.Duration));
+    // Time in each service: the server's numbers, largest first.
+    const times = (await (await fetch(`${fluoro.httpUrl}/api/service-times?traceId=${id}`)).json()) as {
+      services: { name: string; selfUs: number }[];
+    };
+    const legend = page.getByRole('region', { name: 'Time in each service' }).locator('.stack-legend li');
+    await poll(() => legend.locator('.name').allTextContents()).toEqual(times.services.map((x) => x.name));
+    expect(await legend.first().textContent()).toContain(formatSeconds(times.services[0]!.selfUs / 1e6));
     // The detail panel, by click and by keyboard, with its tabs in the URL.
     await rows.filter({ hasText: 'db-query' }).click();
     await poll(() => page.url()).toContain('row=');
@@ -333,6 +340,7 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await page.getByRole('button', { name: 'Create group' }).click();
     const row = page.locator('tr[data-group="failing"]');
     await poll(() => row.count()).toBe(1);
+    await shot('settings');
     await row.getByRole('link', { name: 'View traces' }).click();
     await poll(() => page.url()).toContain('group=failing');
     await poll(rowsShown).toEqual([ids.fail]);

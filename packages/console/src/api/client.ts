@@ -169,3 +169,23 @@ export function saveGroup(
 export function deleteGroup(name: string): Promise<unknown> {
   return post('/DeleteGroup', { GroupName: name });
 }
+
+/** Fluoro's GET /api/service-times: self time per service of one trace (microseconds). */
+export interface ServiceTimesResult {
+  traceId: string;
+  durationUs: number;
+  services: { name: string; type: string; inferred: boolean; selfUs: number; totalUs: number }[];
+}
+
+/** The server's time-in-service for a trace; undefined when the server has no such endpoint. */
+export async function getServiceTimes(
+  traceId: string,
+  signal?: AbortSignal,
+): Promise<ServiceTimesResult | undefined> {
+  const res = await fetch(
+    `/api/service-times?traceId=${encodeURIComponent(traceId)}`,
+    signal ? { signal } : {},
+  );
+  if (!res.ok) return undefined;
+  return (await res.json()) as ServiceTimesResult;
+}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { getTrace, type TraceResult } from '../api/client.js';
+import { getServiceTimes, getTrace, type ServiceTimesResult, type TraceResult } from '../api/client.js';
 import { DetailPanel, TABS, type Tab } from '../components/DetailPanel.js';
 import { Minimap } from '../components/Minimap.js';
 import { OutcomeBadge } from '../components/OutcomeBadge.js';
@@ -17,6 +17,7 @@ import { Link, navigate, toHref } from '../router.js';
 /** Trace detail (/trace/:id): summary, time in each service, minimap, timeline and detail panel. */
 export function TraceDetailPage({ traceId, params }: { traceId: string; params: URLSearchParams }) {
   const [trace, setTrace] = useState<TraceResult | null | undefined>(undefined);
+  const [serverTimes, setServerTimes] = useState<ServiceTimesResult | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [raw, setRaw] = useState(false);
@@ -32,6 +33,11 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
 
   useEffect(() => {
     const ac = new AbortController();
+    // The server's time-in-service (calls measured into the callee, inferred downstreams named);
+    // without that endpoint the page computes self time from the timeline itself.
+    getServiceTimes(traceId, ac.signal)
+      .then(setServerTimes)
+      .catch(() => setServerTimes(undefined));
     getTrace(traceId, ac.signal)
       .then((t) => setTrace(t ?? null))
       .catch((e: unknown) => {
@@ -45,7 +51,17 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
     [trace],
   );
   const shown = useMemo(() => (timeline ? visibleRows(timeline.rows, collapsed) : []), [timeline, collapsed]);
-  const times = useMemo(() => (timeline ? toServiceTimes(timeline.rows) : []), [timeline]);
+  const times = useMemo(() => {
+    if (serverTimes && serverTimes.services.length > 0) {
+      const sum = serverTimes.services.reduce((a, x) => a + x.selfUs, 0);
+      return serverTimes.services.map((x) => ({
+        name: x.name,
+        selfS: x.selfUs / 1e6,
+        share: sum > 0 ? x.selfUs / sum : 0,
+      }));
+    }
+    return timeline ? toServiceTimes(timeline.rows) : [];
+  }, [timeline, serverTimes]);
   const matches = useMemo(() => (timeline ? findRows(timeline.rows, find) : []), [timeline, find]);
   const matchSet = useMemo(() => new Set(matches.map((r) => r.id)), [matches]);
   const selected = timeline?.rows.find((r) => r.id === selectedId);
