@@ -216,7 +216,13 @@ export async function startClickHouse(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    // The error carries the log's tail; nothing else in the directory is worth keeping.
+    await server.dispose();
+    throw e;
+  }
   return server;
 }
 
@@ -302,12 +308,19 @@ export async function startZooKeeper(): Promise<ZooKeeper> {
   );
   // `srvr` names the mode only once the server serves requests (the port, and `ruok`, answer
   // earlier); clickhouse-server 18.16 crashes if ZooKeeper drops its first session.
-  await waitFor(
-    `ZooKeeper on 127.0.0.1:${port}`,
-    () => fourLetterWord(port, 'srvr').then((r) => /Mode: standalone/.test(r)),
-    proc,
-    () => tail(log),
-  );
+  try {
+    await waitFor(
+      `ZooKeeper on 127.0.0.1:${port}`,
+      () => fourLetterWord(port, 'srvr').then((r) => /Mode: standalone/.test(r)),
+      proc,
+      () => tail(log),
+    );
+  } catch (e) {
+    // The error carries the log's tail; nothing else in the directory is worth keeping.
+    await proc.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     port,
     dir,
