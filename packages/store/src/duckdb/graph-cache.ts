@@ -85,8 +85,9 @@ export function missingMinutes(fromUs: number, toUs: number, done: Set<number>):
 export function cachedGraphStatsSql(periodUs: number): string {
   const bucket = periodUs > 0 ? 'minute_us - (minute_us % CAST(? AS BIGINT))' : 'CAST(? AS BIGINT)';
   return `SELECT kind, ${bucket} AS bucket_us, src_name, src_type, tgt_name, tgt_type, inferred,
-      alias_name, alias_type, duration_bucket_us, sum(n), sum(ok), sum(error), sum(throttle), sum(fault),
-      sum(sum_duration_us), min(min_start_us), max(max_end_us)
+      alias_name, alias_type, duration_bucket_us, CAST(sum(n) AS BIGINT), CAST(sum(ok) AS BIGINT),
+      CAST(sum(error) AS BIGINT), CAST(sum(throttle) AS BIGINT), CAST(sum(fault) AS BIGINT),
+      CAST(sum(sum_duration_us) AS BIGINT), min(min_start_us), max(max_end_us)
     FROM graph_minutes WHERE minute_us >= ? AND minute_us < ?
     GROUP BY ALL`;
 }

@@ -35,7 +35,7 @@ export function graphStatsSql(p: GraphStatsParams): { sql: string; params: (stri
   const template = `WITH w AS NOT MATERIALIZED (
     SELECT trace_id, id, parent_id, doc_id, kind, name, namespace, origin, start_us, end_us,
       error, fault, throttle, http_status, remote_type
-    FROM spans WHERE start_us >= $wstart AND start_us < $wend $filter
+    FROM spans WHERE start_us >= $wstart AND start_us < $wend $filter $traces
   ),
   segs AS (SELECT trace_id, id, parent_id, name, origin, start_us FROM w WHERE kind = 'segment'),
   -- Keyed by the parent id alone: only subsegments look callees up (below), which is the
@@ -89,7 +89,7 @@ export function graphStatsSql(p: GraphStatsParams): { sql: string; params: (stri
     count(*) FILTER (WHERE outcome = 'error') AS error,
     count(*) FILTER (WHERE outcome = 'throttle') AS throttle,
     count(*) FILTER (WHERE outcome = 'fault') AS fault,
-    sum(end_us - start_us) AS sum_duration_us,
+    CAST(sum(end_us - start_us) AS BIGINT) AS sum_duration_us,
     min(start_us) AS min_start_us, max(end_us) AS max_end_us
   FROM classified
   GROUP BY ALL`;
@@ -102,6 +102,13 @@ export function graphStatsSql(p: GraphStatsParams): { sql: string; params: (stri
   };
   const params: (string | number | boolean)[] = [];
   const sql = template.replace(/\$(\w+)/g, (_m, name: string) => {
+    if (name === 'traces') {
+      // A range much shorter than its window (the edges of a cached range, a few minutes): join
+      // only the traces that have something in the range, not every row of the window.
+      if (p.endUs - p.startUs >= p.startUs - p.windowStartUs) return '';
+      params.push(p.startUs, p.endUs);
+      return 'AND trace_id IN (SELECT trace_id FROM spans WHERE start_us >= ? AND start_us < ?)';
+    }
     if (name === 'filter') {
       if (!p.filter) return '';
       params.push(...p.filter.params);
