@@ -84,6 +84,11 @@ export class DuckDbGraph {
     };
   }
 
+  /** Releases the graph's connection (the store closes the rest). */
+  close(): void {
+    this.reader.closeSync();
+  }
+
   /** How many minutes are cached (diagnostics and tests). */
   async cachedMinutes(): Promise<number> {
     const r = await this.reader.runAndReadAll('SELECT count(*) FROM graph_minutes_done');

@@ -299,6 +299,7 @@ export class DuckDbStore implements Store {
     await this.writeChain;
     this.closed = true;
     if (this.groupsStore) (await this.groupsStore).close();
+    this.graph.close();
     await this.writer.run('CHECKPOINT').catch(() => undefined);
     this.writer.closeSync();
     this.reader.closeSync();
