@@ -128,6 +128,14 @@ export function graphStatsConformance(fresh: () => Promise<Store>, f: Fixture, t
     const batch = shopDocuments(t0, f).map((d) => f.ingested(d));
     await s.write(batch);
     const rows = batch.flatMap((d) => d.rows);
+    // Span rows keep the inferred downstream's type.
+    const read = await s.getSpans([batch[0]?.traceId as string]);
+    expect(Object.fromEntries(read.filter((r) => r.remoteType).map((r) => [r.name, r.remoteType]))).toEqual({
+      'orders.internal': 'remote',
+      'postgres@localhost': 'Database::SQL',
+      'partner.example.com': 'remote',
+      DynamoDB: 'AWS::DynamoDB::Table',
+    });
     const whole = sorted(await s.graphStats(range));
     expect(whole).toEqual(sorted(toGraphStats(rows, range)));
     // The fixture reaches every kind of row: nodes, client edges, real and inferred callees.
