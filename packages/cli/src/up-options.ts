@@ -10,9 +10,11 @@ export interface UpOptions {
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | undefined;
   clickhouseCluster: string | undefined;
+  clickhouseDatabase: string | undefined;
   memoryLimit: string;
   /** Most accepted documents waiting for the store before new ones are dropped. */
   queueSize: number;
+  role: 'all' | 'collector' | 'api';
   allowRemote: boolean;
 }
 
@@ -36,8 +38,10 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       store: { type: 'string' },
       'clickhouse-url': { type: 'string' },
       'clickhouse-cluster': { type: 'string' },
+      'clickhouse-database': { type: 'string' },
       'memory-limit': { type: 'string' },
       'queue-size': { type: 'string' },
+      role: { type: 'string' },
       'allow-remote': { type: 'boolean' },
     },
     strict: true,
@@ -53,10 +57,15 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     store,
     clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],
     clickhouseCluster: values['clickhouse-cluster'] ?? env['FLUORO_CLICKHOUSE_CLUSTER'],
+    clickhouseDatabase: values['clickhouse-database'] ?? env['FLUORO_CLICKHOUSE_DATABASE'],
     memoryLimit: values['memory-limit'] ?? env['FLUORO_MEMORY_LIMIT'] ?? UP_DEFAULTS.memoryLimit,
     queueSize: Number(values['queue-size'] ?? env['FLUORO_QUEUE_SIZE'] ?? UP_DEFAULTS.queueSize),
+    role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
+  if (!['all', 'collector', 'api'].includes(options.role)) {
+    throw new UsageError(`--role must be all, collector or api, not "${options.role}"`);
+  }
   if (!Number.isInteger(options.queueSize) || options.queueSize < 1) {
     throw new UsageError('--queue-size must be a positive whole number of documents');
   }

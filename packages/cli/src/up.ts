@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFluoroServer } from '@fluoro/server';
-import { DuckDbStore, type Store } from '@fluoro/store';
+import { ClickHouseStore, DuckDbStore, type Store } from '@fluoro/store';
 import type { UpOptions } from './up-options.js';
 
 /**
@@ -18,12 +18,17 @@ export async function up(options: UpOptions): Promise<void> {
     store,
     ...(options.udp ? { udp: options.udp } : {}),
     http: options.http,
-    writer: { maxQueued: options.queueSize },
+    role: options.role,
+    // ClickHouse wants few, large inserts (each batch is several INSERTs; many small parts slow its merges).
+    writer: {
+      maxQueued: options.queueSize,
+      ...(options.store === 'clickhouse' ? { flushIntervalMs: 1000 } : {}),
+    },
   });
   if (server.addresses.udp) console.log(`fluoro: listening udp ${server.addresses.udp}`);
   console.log(`fluoro: listening http ${server.addresses.http}`);
   console.log(
-    `fluoro: store ${options.store} ${options.store === 'duckdb' ? join(options.dataDir, 'fluoro.duckdb') : options.clickhouseUrl}`,
+    `fluoro: store ${options.store} ${options.store === 'duckdb' ? join(options.dataDir, 'fluoro.duckdb') : redact(options.clickhouseUrl ?? '')}`,
   );
   console.log('fluoro: ready');
   let signals = 0;
@@ -48,7 +53,24 @@ export async function up(options: UpOptions): Promise<void> {
 }
 
 async function openStore(options: UpOptions): Promise<Store> {
-  if (options.store === 'clickhouse') throw new Error('the ClickHouse store is not wired into fluoro up yet');
+  if (options.store === 'clickhouse') {
+    return ClickHouseStore.open({
+      url: options.clickhouseUrl ?? '',
+      ...(options.clickhouseCluster ? { clusterName: options.clickhouseCluster } : {}),
+      ...(options.clickhouseDatabase ? { database: options.clickhouseDatabase } : {}),
+    });
+  }
   mkdirSync(options.dataDir, { recursive: true });
   return DuckDbStore.open({ path: join(options.dataDir, 'fluoro.duckdb'), memoryLimit: options.memoryLimit });
+}
+
+/** The URL without its password, for the start-up line. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }

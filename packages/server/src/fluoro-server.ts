@@ -21,9 +21,17 @@ export interface FluoroServerOptions {
   http: { host: string; port: number };
   writer?: BatchWriterOptions;
   sampling?: DefaultSamplingRule;
+  /**
+   * What this process does: `collector` takes segments (UDP, PutTraceSegments, sampling),
+   * `api` answers queries and serves the console, `all` (the default) both. Several processes
+   * of each role can share one ClickHouse store.
+   */
+  role?: FluoroRole;
   /** The built console to serve at / (default: packages/console/dist); false serves none. */
   consoleDir?: string | false;
 }
+
+export type FluoroRole = 'all' | 'collector' | 'api';
 
 export interface FluoroServer {
   /** Actually bound addresses: `udp` as host:port, `http` as a URL. */
@@ -42,23 +50,33 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
     options.sampling ?? { fixedRate: 0.05, reservoirSize: 1 },
     Math.floor(Date.now() / 1000),
   );
-  const groups = groupsApi(options.store);
+  const role = options.role ?? 'all';
   const router = new Router()
-    .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
-    .post('/Traces', batchGetTraces(options.store))
-    .post('/TraceSummaries', getTraceSummaries(options.store, groups.lookup))
-    .post('/CreateGroup', groups.createGroup)
-    .post('/GetGroup', groups.getGroup)
-    .post('/Groups', groups.getGroups)
-    .post('/UpdateGroup', groups.updateGroup)
-    .post('/DeleteGroup', groups.deleteGroup)
-    .post('/TelemetryRecords', () => ({}))
-    .post('/GetSamplingRules', sampling.getSamplingRules)
-    .post('/SamplingTargets', sampling.getSamplingTargets)
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
-    .get('/api/health', () => ({ status: 'ok' }));
-  registerServiceGraphRoutes(router, options.store);
-  const serveConsole = options.consoleDir === false ? undefined : createConsoleHandler(options.consoleDir);
+    .get('/api/health', () => ({ status: 'ok', role }));
+  if (role !== 'api') {
+    router
+      .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
+      .post('/TelemetryRecords', () => ({}))
+      .post('/GetSamplingRules', sampling.getSamplingRules)
+      .post('/SamplingTargets', sampling.getSamplingTargets);
+  }
+  if (role !== 'collector') {
+    const groups = groupsApi(options.store);
+    router
+      .post('/Traces', batchGetTraces(options.store))
+      .post('/TraceSummaries', getTraceSummaries(options.store, groups.lookup))
+      .post('/CreateGroup', groups.createGroup)
+      .post('/GetGroup', groups.getGroup)
+      .post('/Groups', groups.getGroups)
+      .post('/UpdateGroup', groups.updateGroup)
+      .post('/DeleteGroup', groups.deleteGroup);
+    registerServiceGraphRoutes(router, options.store);
+  }
+  const serveConsole =
+    options.consoleDir === false || role === 'collector'
+      ? undefined
+      : createConsoleHandler(options.consoleDir);
   const http = createServer((req, res) => {
     // GETs the API does not answer are the console's (its files, and index.html for deep links).
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
@@ -74,9 +92,10 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   });
   http.on('clientError', (_e, socket) => socket.destroy());
   await listen(http, options.http.host, options.http.port);
-  const udp = options.udp
-    ? await startUdpReceiver(options.udp.host, options.udp.port, writer, stats)
-    : undefined;
+  const udp =
+    options.udp && role !== 'api'
+      ? await startUdpReceiver(options.udp.host, options.udp.port, writer, stats)
+      : undefined;
   const a = http.address() as AddressInfo;
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   let stopping: Promise<void> | undefined;

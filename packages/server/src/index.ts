@@ -1,4 +1,9 @@
-export { type FluoroServer, type FluoroServerOptions, startFluoroServer } from './fluoro-server.js';
+export {
+  type FluoroRole,
+  type FluoroServer,
+  type FluoroServerOptions,
+  startFluoroServer,
+} from './fluoro-server.js';
 export { ApiError, invalidRequest } from './http/api-error.js';
 export type { BatchWriterOptions } from './ingest/batch-writer.js';
 export { IngestStats } from './ingest/ingest-stats.js';

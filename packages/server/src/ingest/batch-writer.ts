@@ -113,7 +113,7 @@ export class BatchWriter {
           return;
         }
         this.stats.writeRetries++;
-        this.stats.drop('store_unavailable', 0, `store write failed, retrying: ${(e as Error).message}`);
+        this.stats.warn('write-retry', `store write failed, retrying with backoff: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.maxRetryDelayMs);
       }

@@ -26,6 +26,11 @@ export class IngestStats {
     this.logOnce(`dropped:${reason}`, `fluoro: dropped ${count} document(s) (${reason}): ${message}`);
   }
 
+  /** Logs a problem that lost nothing (yet), once per kind. */
+  warn(key: string, message: string): void {
+    this.logOnce(key, `fluoro: ${message}`);
+  }
+
   /** One log line per kind of problem, so a flood of bad input cannot flood the log. */
   private logOnce(key: string, line: string): void {
     if (this.logged.has(key)) return;
