@@ -60,3 +60,12 @@ export function formatTime(epochS: number, nowMs: number): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** The timeline's zoom from the URL (`0.25,0.5`: fractions of the trace), whole trace when absent or bad. */
+export function parseZoom(v: string | null): [number, number] {
+  const m = /^([0-9.]+),([0-9.]+)$/.exec(v ?? '');
+  if (!m) return [0, 1];
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a >= 0 && b <= 1 && b > a ? [a, b] : [0, 1];
+}

@@ -1,9 +1,11 @@
 import type { TraceSummary } from '@fluoro/model/browser';
-import { type PointerEvent, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { collectSummaries } from '../api/client.js';
+import { Breakdown } from '../components/Breakdown.js';
 import { DistributionChart } from '../components/DistributionChart.js';
 import { RangePicker } from '../components/RangePicker.js';
-import { type BreakdownRow, breakdown, rootCauses, type SeriesPoint, toSeries } from '../model/analytics.js';
+import { SeriesChart } from '../components/SeriesChart.js';
+import { breakdown, rootCauses, toSeries } from '../model/analytics.js';
 import { andFilter, quote, withResponseTimeRange } from '../model/filter-syntax.js';
 import { toBins } from '../model/histogram.js';
 import { formatSeconds, resolveRange } from '../model/time-range.js';
@@ -255,147 +257,4 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
 
 function pct(v: number): string {
   return Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—';
-}
-
-function SeriesChart({
-  title,
-  a,
-  b,
-  value,
-  format,
-  onRange,
-}: {
-  onRange: (fromFrac: number, toFrac: number) => void;
-  title: string;
-  a: SeriesPoint[];
-  b: SeriesPoint[] | undefined;
-  value: (p: SeriesPoint) => number;
-  format: (v: number) => string;
-}) {
-  const W = 300;
-  const H = 90;
-  const [drag, setDrag] = useState<[number, number] | null>(null);
-  const frac = (e: PointerEvent<SVGSVGElement>) => {
-    const r = e.currentTarget.getBoundingClientRect();
-    return Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
-  };
-  const vals = [...a, ...(b ?? [])].map(value).filter(Number.isFinite);
-  const max = Math.max(...vals, 1e-9);
-  const path = (pts: SeriesPoint[]) =>
-    pts
-      .map((p, i) => {
-        const v = value(p);
-        if (!Number.isFinite(v)) return '';
-        return `${i === 0 || !Number.isFinite(value(pts[i - 1]!)) ? 'M' : 'L'} ${(i / Math.max(1, pts.length - 1)) * W} ${H - (v / max) * (H - 6)}`;
-      })
-      .join(' ');
-  return (
-    <figure className="series">
-      <figcaption>
-        {title} <span className="muted">max {vals.length ? format(max) : '—'}</span>
-      </figcaption>
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        preserveAspectRatio="none"
-        role="img"
-        aria-label={title}
-        className="selectable"
-        onPointerDown={(e) => {
-          e.currentTarget.setPointerCapture?.(e.pointerId);
-          const f = frac(e);
-          setDrag([f, f]);
-        }}
-        onPointerMove={(e) => {
-          if (drag) setDrag([drag[0], frac(e)]);
-        }}
-        onPointerUp={() => {
-          if (drag && Math.abs(drag[1] - drag[0]) > 0.01) onRange(Math.min(...drag), Math.max(...drag));
-          setDrag(null);
-        }}
-      >
-        {drag && (
-          <rect
-            className="selection"
-            x={Math.min(...drag) * W}
-            width={Math.abs(drag[1] - drag[0]) * W}
-            y={0}
-            height={H}
-            vectorEffect="non-scaling-stroke"
-          />
-        )}
-        <path d={path(a)} className="line series-a" vectorEffect="non-scaling-stroke" />
-        {b && <path d={path(b)} className="line series-b" vectorEffect="non-scaling-stroke" />}
-      </svg>
-      <div className="series-dots" aria-hidden="true">
-        {[...a.map((p, i) => ['a', p, i] as const), ...(b ?? []).map((p, i) => ['b', p, i] as const)].map(
-          ([set, p, i]) => {
-            const v = value(p);
-            if (!Number.isFinite(v) || p.count === 0) return null;
-            const n = Math.max(1, (set === 'a' ? a : b!).length - 1);
-            return (
-              <span
-                key={`${set}${i}`}
-                className={`series-dot series-${set}`}
-                style={{ left: `${(i / n) * 100}%`, top: `${(1 - v / max) * 100}%` }}
-                title={format(v)}
-              />
-            );
-          },
-        )}
-      </div>
-    </figure>
-  );
-}
-
-function Breakdown({
-  title,
-  rows,
-  totalA,
-  totalB,
-  onPick,
-}: {
-  title: string;
-  rows: BreakdownRow[];
-  totalA: number;
-  totalB: number | undefined;
-  onPick: (value: string) => void;
-}) {
-  const share = (n: number, t: number) => (t > 0 ? (n / t) * 100 : 0);
-  return (
-    <section className="breakdown">
-      <h3>{title}</h3>
-      {rows.length === 0 ? (
-        <p className="muted">None.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Value</th>
-              <th className="num">A</th>
-              {totalB !== undefined && <th className="num">B</th>}
-              {totalB !== undefined && <th className="num">Δ</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => {
-              const d = totalB !== undefined ? share(r.b, totalB) - share(r.a, totalA) : 0;
-              return (
-                <tr key={r.value} onClick={() => onPick(r.value)} className="pick" title="Add to filter A">
-                  <td className="ellipsis">{r.value}</td>
-                  <td className="num">{share(r.a, totalA).toFixed(1)}%</td>
-                  {totalB !== undefined && <td className="num">{share(r.b, totalB).toFixed(1)}%</td>}
-                  {totalB !== undefined && (
-                    <td className={`num ${d > 0 ? 'up' : d < 0 ? 'down' : ''}`}>
-                      {d > 0 ? '+' : ''}
-                      {d.toFixed(1)}
-                    </td>
-                  )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
 }

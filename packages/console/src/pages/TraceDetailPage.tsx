@@ -2,14 +2,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getServiceTimes, getTrace, type ServiceTimesResult, type TraceResult } from '../api/client.js';
 import { DetailPanel, TABS, type Tab } from '../components/DetailPanel.js';
 import { Minimap } from '../components/Minimap.js';
-import { OutcomeBadge } from '../components/OutcomeBadge.js';
+import { RawJson } from '../components/RawJson.js';
 import { ServiceTimeBar } from '../components/ServiceTimeBar.js';
 import { Timeline } from '../components/Timeline.js';
+import { TraceHeader } from '../components/TraceHeader.js';
 import { TraceMap } from '../components/TraceMap.js';
 import { isTyping } from '../is-typing.js';
-import { quote } from '../model/filter-syntax.js';
 import { toServiceTimes } from '../model/service-times.js';
-import { formatSeconds, formatTime } from '../model/time-range.js';
+import { parseZoom } from '../model/time-range.js';
 import { parentIds, type TimelineRow, toTimeline, visibleRows } from '../model/timeline.js';
 import { findRows } from '../model/trace-find.js';
 import { Link, navigate, toHref } from '../router.js';
@@ -205,64 +205,9 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
       </div>
     );
 
-  const root = timeline.rows[0];
-  const status = root?.entity.http?.response?.status;
-  const segments = timeline.rows.filter((r) => r.kind === 'segment').length;
-
-  const download = () => {
-    const docs = trace.Segments.map((s) => JSON.parse(s.Document) as unknown);
-    const blob = new Blob([JSON.stringify({ Id: trace.Id, Segments: docs }, null, 2)], {
-      type: 'application/json',
-    });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `${trace.Id}.json`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  };
-
   return (
     <div className={`page trace-page${selected ? ' with-detail' : ''}`}>
-      <div className="trace-head">
-        <div>
-          <h1 className="mono trace-id" data-testid="trace-id">
-            {trace.Id}
-          </h1>
-          <div className="trace-facts">
-            {root && <OutcomeBadge outcome={root.outcome} status={status} />}
-            {root?.entity.http?.request?.method && <span>{root.entity.http.request.method}</span>}
-            {root?.entity.http?.request?.url && (
-              <span className="ellipsis url">{root.entity.http.request.url}</span>
-            )}
-            <span>
-              Started <strong>{formatTime(timeline.startS, Date.now())}</strong>
-            </span>
-            <span>
-              Duration <strong data-testid="trace-duration">{formatSeconds(span)}</strong>
-            </span>
-            <span>
-              {segments} segment{segments === 1 ? '' : 's'}, {timeline.rows.length} rows
-            </span>
-            <span>
-              Services:{' '}
-              {timeline.services.map((s, i) => (
-                <span key={s}>
-                  {i > 0 ? ', ' : ''}
-                  <Link href={toHref('/', { filter: `service(${quote(s)})` })}>{s}</Link>
-                </span>
-              ))}
-            </span>
-          </div>
-        </div>
-        <div className="trace-actions">
-          <button type="button" onClick={() => setRaw((r) => !r)} aria-pressed={raw}>
-            {raw ? 'Timeline' : 'Raw JSON'}
-          </button>
-          <button type="button" onClick={download}>
-            Download JSON
-          </button>
-        </div>
-      </div>
+      <TraceHeader trace={trace} timeline={timeline} raw={raw} onRaw={() => setRaw((r) => !r)} />
       {raw ? (
         <RawJson trace={trace} />
       ) : (
@@ -358,34 +303,4 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
       )}
     </div>
   );
-}
-
-/** Largest raw JSON shown inline; bigger traces are downloaded instead. */
-const RAW_LIMIT_CHARS = 2_000_000;
-
-function RawJson({ trace }: { trace: TraceResult }) {
-  const text = useMemo(
-    () =>
-      JSON.stringify(
-        trace.Segments.map((s) => JSON.parse(s.Document) as unknown),
-        null,
-        2,
-      ),
-    [trace],
-  );
-  return (
-    <pre className="json raw" data-testid="raw-json">
-      {text.length > RAW_LIMIT_CHARS
-        ? `${text.slice(0, RAW_LIMIT_CHARS)}\n… ${text.length - RAW_LIMIT_CHARS} more characters: use Download JSON`
-        : text}
-    </pre>
-  );
-}
-
-function parseZoom(v: string | null): [number, number] {
-  const m = /^([0-9.]+),([0-9.]+)$/.exec(v ?? '');
-  if (!m) return [0, 1];
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  return a >= 0 && b <= 1 && b > a ? [a, b] : [0, 1];
 }
