@@ -12,9 +12,10 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 1024,
   },
+  // `npm run dev -w @fluoro/console`: hot-reloading UI on :5173 against a `fluoro up` on :2000.
   server: {
     proxy: {
-      '^/(TraceSummaries|Traces|ServiceGraph|TraceGraph|TimeSeriesServiceStatistics|api)':
+      '^/(TraceSummaries|Traces|ServiceGraph|TraceGraph|TimeSeriesServiceStatistics|Groups|CreateGroup|GetGroup|UpdateGroup|DeleteGroup|GetSamplingRules|api/)':
         'http://127.0.0.1:2000',
     },
   },
