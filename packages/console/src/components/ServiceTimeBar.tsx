@@ -3,7 +3,16 @@ import { formatSeconds } from '../model/time-range.js';
 import { serviceColor } from './service-color.js';
 
 /** "Time in each service": one stacked bar of self time, with a legend of the same numbers. */
-export function ServiceTimeBar({ times }: { times: ServiceTime[] }) {
+export function ServiceTimeBar({ times, loading = false }: { times: ServiceTime[]; loading?: boolean }) {
+  if (loading)
+    return (
+      <section className="service-times" aria-label="Time in each service" aria-busy="true">
+        <div className="stack" />
+        <ul className="stack-legend">
+          <li className="muted">Measuring time in each service…</li>
+        </ul>
+      </section>
+    );
   if (times.length === 0) return null;
   return (
     <section className="service-times" aria-label="Time in each service">

@@ -17,7 +17,8 @@ import { Link, navigate, toHref } from '../router.js';
 /** Trace detail (/trace/:id): summary, time in each service, minimap, timeline and detail panel. */
 export function TraceDetailPage({ traceId, params }: { traceId: string; params: URLSearchParams }) {
   const [trace, setTrace] = useState<TraceResult | null | undefined>(undefined);
-  const [serverTimes, setServerTimes] = useState<ServiceTimesResult | undefined>();
+  // undefined: not answered yet; null: the server has no such endpoint (or failed).
+  const [serverTimes, setServerTimes] = useState<ServiceTimesResult | null | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [raw, setRaw] = useState(false);
@@ -33,13 +34,17 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
 
   useEffect(() => {
     const ac = new AbortController();
-    // The server's time-in-service (calls measured into the callee, inferred downstreams named);
-    // without that endpoint the page computes self time from the timeline itself.
-    getServiceTimes(traceId, ac.signal)
-      .then(setServerTimes)
-      .catch(() => setServerTimes(undefined));
     getTrace(traceId, ac.signal)
-      .then((t) => setTrace(t ?? null))
+      .then((t) => {
+        setTrace(t ?? null);
+        // The server's time-in-service (calls measured into the callee, inferred downstreams
+        // named), asked after the trace so it never delays the timeline; without that endpoint
+        // the page computes self time from the timeline itself.
+        if (t)
+          getServiceTimes(traceId, ac.signal)
+            .then((r) => setServerTimes(r ?? null))
+            .catch(() => setServerTimes(null));
+      })
       .catch((e: unknown) => {
         if (!ac.signal.aborted) setError((e as Error).message);
       });
@@ -60,7 +65,7 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
         share: sum > 0 ? x.selfUs / sum : 0,
       }));
     }
-    return timeline ? toServiceTimes(timeline.rows) : [];
+    return timeline && serverTimes === null ? toServiceTimes(timeline.rows) : [];
   }, [timeline, serverTimes]);
   const matches = useMemo(() => (timeline ? findRows(timeline.rows, find) : []), [timeline, find]);
   const matchSet = useMemo(() => new Set(matches.map((r) => r.id)), [matches]);
@@ -213,7 +218,7 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
       ) : (
         <>
           <div className="trace-overview">
-            <ServiceTimeBar times={times} />
+            <ServiceTimeBar times={times} loading={serverTimes === undefined} />
             <TraceMap
               rows={timeline.rows}
               onNode={(name) => {
