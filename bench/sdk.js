@@ -27,34 +27,40 @@ const noop = async () => {};
 
 // ---------------------------------------------------------------- workers (child processes)
 
-async function loadFluoro(sink) {
+async function loadFluoro(sink, sampling = { rules: SAMPLE_ALL, centralized: false }) {
   const sdk = await import(
     pathToFileURL(fileURLToPath(new URL('../packages/sdk/dist/index.js', import.meta.url))).href
   );
   sdk.configure({
     name: 'bench',
     daemonAddress: sink,
-    sampling: { rules: SAMPLE_ALL, centralized: false },
+    sampling,
     logger: silent,
   });
   return sdk;
 }
 
-function loadXRay(sink) {
+function loadXRay(sink, rules = SAMPLE_ALL) {
   const AWSXRay = require('aws-xray-sdk-core');
   AWSXRay.setLogger(silent);
   AWSXRay.setDaemonAddress(sink);
   AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
-  AWSXRay.middleware.setSamplingRules(SAMPLE_ALL);
+  AWSXRay.middleware.setSamplingRules(rules);
   AWSXRay.middleware.disableCentralizedSampling();
   return AWSXRay;
 }
 
-function loadOtel() {
+function loadOtel(ratio) {
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
-  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const {
+    BatchSpanProcessor,
+    ParentBasedSampler,
+    TraceIdRatioBasedSampler,
+  } = require('@opentelemetry/sdk-trace-base');
   const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const sampler =
+    ratio === undefined ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  const provider = new NodeTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
   return provider;
 }
@@ -137,13 +143,13 @@ const serverCases = {
     const sdk = await loadFluoro(sink);
     return require('node:http').createServer(sdk.traceHttp(hello));
   },
-  'http:otel': async () => {
-    const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
-    const provider = loadOtel();
-    registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation()] });
-    return require('node:http').createServer(hello);
+  'http:otel': async () => otelServer(),
+  // Default sampling: Fluoro's and X-Ray's 1 request/s + 5 %; OpenTelemetry at a 5 % ratio.
+  'http:fluoro-default': async (sink) => {
+    const sdk = await loadFluoro(sink, { centralized: false });
+    return require('node:http').createServer(sdk.traceHttp(hello));
   },
+  'http:otel-5%': async () => otelServer(0.05),
   'express:baseline': async () => {
     const app = require('express')();
     app.get('/', hello);
@@ -157,17 +163,36 @@ const serverCases = {
     app.use(sdk.expressErrorTracing());
     return require('node:http').createServer(app);
   },
-  'express:xray': async (sink) => {
-    const AWSXRay = loadXRay(sink);
-    const xrayExpress = require('aws-xray-sdk-express');
+  'express:xray': async (sink) => xrayExpressServer(sink, SAMPLE_ALL),
+  'express:fluoro-default': async (sink) => {
+    const sdk = await loadFluoro(sink, { centralized: false });
     const app = require('express')();
-    app.use(xrayExpress.openSegment('bench'));
+    app.use(sdk.expressTracing());
     app.get('/', hello);
-    app.use(xrayExpress.closeSegment());
-    void AWSXRay;
+    app.use(sdk.expressErrorTracing());
     return require('node:http').createServer(app);
   },
+  'express:xray-default': async (sink) =>
+    xrayExpressServer(sink, { version: 2, rules: [], default: { fixed_target: 1, rate: 0.05 } }),
 };
+
+function otelServer(ratio) {
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+  const provider = loadOtel(ratio);
+  registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation()] });
+  return require('node:http').createServer(hello);
+}
+
+function xrayExpressServer(sink, rules) {
+  loadXRay(sink, rules);
+  const xrayExpress = require('aws-xray-sdk-express');
+  const app = require('express')();
+  app.use(xrayExpress.openSegment('bench'));
+  app.get('/', hello);
+  app.use(xrayExpress.closeSegment());
+  return require('node:http').createServer(app);
+}
 
 async function worker(kind, name, sink) {
   if (kind === 'capture') {
@@ -178,6 +203,26 @@ async function worker(kind, name, sink) {
   }
   const server = await serverCases[name](sink);
   server.keepAliveTimeout = 60_000;
+  // Server CPU time per request between the driver's 'start' and 'report' lines.
+  let requests = 0;
+  server.prependListener('request', () => requests++);
+  let cpu = process.cpuUsage();
+  let counted = 0;
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (text) => {
+    for (const line of text.split('\n')) {
+      if (line === 'start') {
+        cpu = process.cpuUsage();
+        counted = requests;
+      } else if (line === 'report') {
+        const used = process.cpuUsage(cpu);
+        const n = requests - counted;
+        process.stdout.write(
+          `${JSON.stringify({ cpuUsPerRequest: (used.user + used.system) / n, requests: n })}\n`,
+        );
+      }
+    }
+  });
   server.listen(0, '127.0.0.1', () =>
     process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`),
   );
@@ -187,22 +232,33 @@ async function worker(kind, name, sink) {
 
 function startWorker(kind, name, sink) {
   const child = spawn(process.execPath, [self, '--worker', kind, name, sink], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const firstLine = new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
-    });
-    child.on('exit', (code) => reject(new Error(`${kind}:${name} exited with ${code}`)));
+  const lines = [];
+  const waiting = [];
+  let buf = '';
+  child.stdout.on('data', (d) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const value = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      const w = waiting.shift();
+      if (w) w.resolve(value);
+      else lines.push(value);
+    }
   });
-  return { child, firstLine };
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`${kind}:${name} exited with ${code}`));
+  });
+  const nextLine = () =>
+    lines.length > 0
+      ? Promise.resolve(lines.shift())
+      : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  return { child, firstLine: nextLine(), nextLine };
 }
 
 /** Pipelined keep-alive GETs over raw sockets (cheap for the client); returns responses/s. */
-async function load(port, seconds, connections = 8, depth = 16) {
+async function load(port, seconds, onStart, connections = 8, depth = 16) {
   const request = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n');
   const marker = 'HTTP/1.1 ';
   let counting = false;
@@ -228,6 +284,7 @@ async function load(port, seconds, connections = 8, depth = 16) {
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   counting = true;
+  onStart();
   const start = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   counting = false;
@@ -251,11 +308,13 @@ export async function runSdkBench() {
     capture[name] = (await firstLine).opsPerSec;
   }
   const http = {};
+  const cpu = {};
   for (const name of Object.keys(serverCases)) {
-    const { child, firstLine } = startWorker('server', name, sinkAddress);
+    const { child, firstLine, nextLine } = startWorker('server', name, sinkAddress);
     const { port } = await firstLine;
-    http[name] = await load(port, SECONDS);
-    child.removeAllListeners('exit');
+    http[name] = await load(port, SECONDS, () => child.stdin.write('start\n'));
+    child.stdin.write('report\n');
+    cpu[name] = (await nextLine()).cpuUsPerRequest;
     child.kill();
     await once(child, 'exit');
   }
@@ -263,60 +322,65 @@ export async function runSdkBench() {
 
   const costUs = (ops) => 1e6 / ops - 1e6 / capture.baseline;
   const peerCost = Math.min(costUs(capture.xray), costUs(capture.otel));
-  const rows = [
-    { name: 'capture: async no-op, no SDK', opsPerSec: capture.baseline, ratioVsPeer: null },
-    {
-      name: 'capture: Fluoro capture()',
-      opsPerSec: capture.fluoro,
-      ratioVsPeer: costUs(capture.fluoro) / peerCost,
-    },
-    {
-      name: 'capture: X-Ray captureAsyncFunc',
-      opsPerSec: capture.xray,
-      ratioVsPeer: costUs(capture.xray) / peerCost,
-    },
-    {
-      name: 'capture: OTel startActiveSpan',
-      opsPerSec: capture.otel,
-      ratioVsPeer: costUs(capture.otel) / peerCost,
-    },
+  const rows = [];
+  const out = [];
+  const row = (name, opsPerSec, ratioVsPeer, detail) => {
+    rows.push({ name, opsPerSec, ratioVsPeer });
+    out.push({ name, opsPerSec, ratioVsPeer, detail });
+  };
+  row('capture: async no-op, no SDK', capture.baseline, null, '');
+  for (const [key, label] of [
+    ['fluoro', 'capture: Fluoro capture()'],
+    ['xray', 'capture: X-Ray captureAsyncFunc'],
+    ['otel', 'capture: OTel startActiveSpan'],
+  ]) {
+    row(label, capture[key], costUs(capture[key]) / peerCost, `${costUs(capture[key]).toFixed(2)} µs/op`);
+  }
+  // HTTP: request-rate loss against the same server without an SDK, and the server's CPU time
+  // per request (steadier on a shared machine). The ratio compares the added CPU time.
+  const groups = [
+    ['http', 'http:baseline', ['http:fluoro', 'http:otel'], ['http:fluoro-default', 'http:otel-5%']],
+    [
+      'express',
+      'express:baseline',
+      ['express:fluoro', 'express:xray'],
+      ['express:fluoro-default', 'express:xray-default'],
+    ],
   ];
-  const loss = (traced, base) => 1 - traced / base;
-  const httpPeerLoss = loss(http['http:otel'], http['http:baseline']);
-  const expressPeerLoss = loss(http['express:xray'], http['express:baseline']);
-  rows.push(
-    { name: 'http: hello world, no SDK', opsPerSec: http['http:baseline'], ratioVsPeer: null },
-    {
-      name: 'http: Fluoro traceHttp',
-      opsPerSec: http['http:fluoro'],
-      ratioVsPeer: loss(http['http:fluoro'], http['http:baseline']) / httpPeerLoss,
-    },
-    { name: 'http: OTel HttpInstrumentation', opsPerSec: http['http:otel'], ratioVsPeer: 1 },
-    { name: 'express: hello world, no SDK', opsPerSec: http['express:baseline'], ratioVsPeer: null },
-    {
-      name: 'express: Fluoro expressTracing',
-      opsPerSec: http['express:fluoro'],
-      ratioVsPeer: loss(http['express:fluoro'], http['express:baseline']) / expressPeerLoss,
-    },
-    { name: 'express: X-Ray openSegment', opsPerSec: http['express:xray'], ratioVsPeer: 1 },
-  );
-
-  console.log('## SDK overhead (each case in its own process, same run; everything sampled)');
-  console.log(
-    'case                                |       ops/s | cost µs/op or rate loss | ratio vs faster peer',
-  );
-  for (const r of rows) {
-    let extra = '';
-    if (r.name.startsWith('capture') && r.ratioVsPeer !== null)
-      extra = `${costUs(r.opsPerSec).toFixed(2)} µs`;
-    else if (r.name.startsWith('http') && r.ratioVsPeer !== null) {
-      extra = `${(loss(r.opsPerSec, http['http:baseline']) * 100).toFixed(1)} % loss`;
-    } else if (r.name.startsWith('express') && r.ratioVsPeer !== null) {
-      extra = `${(loss(r.opsPerSec, http['express:baseline']) * 100).toFixed(1)} % loss`;
+  const labels = {
+    'http:baseline': 'http: hello world, no SDK',
+    'http:fluoro': 'http: Fluoro traceHttp, all sampled',
+    'http:otel': 'http: OTel HttpInstrumentation, all sampled',
+    'http:fluoro-default': 'http: Fluoro traceHttp, default sampling',
+    'http:otel-5%': 'http: OTel HttpInstrumentation, 5 % ratio',
+    'express:baseline': 'express: hello world, no SDK',
+    'express:fluoro': 'express: Fluoro expressTracing, all sampled',
+    'express:xray': 'express: X-Ray openSegment, all sampled',
+    'express:fluoro-default': 'express: Fluoro expressTracing, default sampling',
+    'express:xray-default': 'express: X-Ray openSegment, default sampling',
+  };
+  for (const [, base, ...pairs] of groups) {
+    row(labels[base], http[base], null, `${cpu[base].toFixed(1)} µs CPU/req`);
+    for (const [ours, peer] of pairs) {
+      const added = (name) => cpu[name] - cpu[base];
+      for (const name of [ours, peer]) {
+        const loss = 1 - http[name] / http[base];
+        row(
+          labels[name],
+          http[name],
+          added(name) / added(peer),
+          `${(loss * 100).toFixed(1)} % rate loss, +${added(name).toFixed(1)} µs CPU/req`,
+        );
+      }
     }
+  }
+
+  console.log('## SDK overhead (each case in its own process, same run)');
+  console.log(`case${' '.repeat(46)} |       ops/s | ${'cost'.padEnd(38)} | vs peer`);
+  for (const r of out) {
     const ratio = r.ratioVsPeer === null ? '' : r.ratioVsPeer.toFixed(2);
     console.log(
-      `${r.name.padEnd(35)} | ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(11)} | ${extra.padStart(23)} | ${ratio}`,
+      `${r.name.padEnd(50)} | ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(11)} | ${r.detail.padEnd(38)} | ${ratio}`,
     );
   }
   console.log(`(${datagrams.toLocaleString('en-US')} segment datagrams received by the UDP sink)\n`);
