@@ -302,6 +302,24 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     await page.getByTestId('view-traces').click();
     await poll(filterParam).toBe('service("orders") { fault }');
     await poll(rowsShown).toEqual([ids.fail]);
+    // An edge: its panel, and its traces through edge("caller", "callee").
+    await page.goto(`${fluoro.httpUrl}/map?last=1h`);
+    const edges = page.locator('g.map-edge');
+    await poll(() => edges.count()).toBeGreaterThanOrEqual(2);
+    const keys = await edges.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-edge')));
+    let opened = false;
+    for (const key of keys) {
+      await page.locator(`g.map-edge[data-edge="${key}"] .edge-line`).dispatchEvent('click');
+      await poll(() => page.locator('.detail-title').count()).toBe(1);
+      if ((await page.locator('.detail-title').textContent()) === 'frontend → orders') {
+        opened = true;
+        break;
+      }
+    }
+    expect(opened).toBe(true);
+    await page.getByTestId('view-traces').click();
+    await poll(filterParam).toBe('edge("frontend", "orders")');
+    await poll(async () => (await rowsShown()).sort()).toEqual([...ids.checkout, ids.fail].sort());
   });
 
   it('jumps to a pasted W3C trace id, and narrows the list by dragging across the chart', async () => {
