@@ -112,7 +112,8 @@ function stringColumn(keyword: StringKeyword, ctx: Ctx): Fragment {
 export function nodeType(ctx: Ctx): Fragment {
   ctx.needInferred = true;
   return raw(`(CASE WHEN kind = 'segment' THEN nullif(origin, '') WHEN is_inferred THEN
-    (CASE WHEN origin != '' THEN origin WHEN namespace = 'aws' THEN concat('AWS::', name) ELSE 'remote' END)
+    coalesce(nullif(remote_type, ''),
+      CASE WHEN origin != '' THEN origin WHEN namespace = 'aws' THEN concat('AWS::', name) ELSE 'remote' END)
     ELSE NULL END)`);
 }
 

@@ -63,12 +63,15 @@ export function toTraceView(spans: SpanRow[]): TraceView {
 }
 
 /**
- * A node's service type: a segment's `origin`; for an inferred node the subsegment's `origin`
- * when one was recorded, else `AWS::<name>` for an AWS call and `remote` for any other.
+ * A node's service type: a segment's `origin`; for an inferred node the type the service graph
+ * gives it (`SpanRow.remoteType`: AWS::DynamoDB::Table, Database::SQL, ...), falling back to the
+ * subsegment's `origin`, `AWS::<name>` for an AWS call and `remote` for any other.
  */
 export function nodeType(view: TraceView, row: SpanRow): string | null {
   if (row.kind === 'segment') return row.origin === '' ? null : row.origin;
   if (!view.isInferred(row)) return null;
+  // The type the service graph gives the inferred node (AWS::DynamoDB::Table, Database::SQL, ...).
+  if (row.remoteType) return row.remoteType;
   if (row.origin !== '') return row.origin;
   return row.namespace === 'aws' ? `AWS::${row.name}` : 'remote';
 }
