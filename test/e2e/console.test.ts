@@ -254,6 +254,14 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
     expect(saved.Id).toBe(id);
     expect(saved.Segments.map((d) => d.name).sort()).toEqual(['frontend', 'orders']);
     await page.getByRole('button', { name: 'Timeline' }).click();
+    // The downloaded file opens again in the console, without the server.
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    await page.getByLabel('Open trace file').setInputFiles((await download.path())!);
+    await poll(() => page.url()).toBe(`${fluoro.httpUrl}/trace/file`);
+    await poll(() => page.locator('[data-row-index] .row-name').allTextContents()).toEqual(names);
+    expect(await page.getByTestId('trace-id').textContent()).toBe(id);
+    await page.goto(`${fluoro.httpUrl}/trace/${id}`);
+    await poll(() => rows.count()).toBe(5);
     // The fault trace: the failing subsegment and its exception.
     await page.goto(`${fluoro.httpUrl}/trace/${ids.fail}`);
     await page.locator('[data-row-index]').filter({ hasText: 'db-query' }).click();

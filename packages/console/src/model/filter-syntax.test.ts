@@ -86,3 +86,35 @@ describe('parseTraceIdInput', () => {
     expect(parseTraceIdInput(input)).toBe(expected);
   });
 });
+
+describe('parseTraceFile', () => {
+  const doc = {
+    id: 'a000000000000001',
+    name: 'api',
+    trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+    start_time: 1,
+    end_time: 2,
+  };
+  it.each([
+    ['the console download', JSON.stringify({ Id: doc.trace_id, Segments: [doc] })],
+    [
+      'a BatchGetTraces answer',
+      JSON.stringify({
+        Traces: [{ Id: doc.trace_id, Segments: [{ Id: doc.id, Document: JSON.stringify(doc) }] }],
+      }),
+    ],
+    ['an array of documents', JSON.stringify([doc])],
+    ['one document per line', `${JSON.stringify(doc)}\n`],
+  ])('reads %s', async (_name, text) => {
+    const { parseTraceFile } = await import('./trace-file.js');
+    const r = parseTraceFile(text);
+    expect(r).toEqual({ id: doc.trace_id, documents: [JSON.stringify(doc)] });
+  });
+  it('says what is wrong with anything else', async () => {
+    const { parseTraceFile } = await import('./trace-file.js');
+    expect(parseTraceFile('not json')).toEqual({
+      error: 'The file is not JSON, nor one JSON document per line.',
+    });
+    expect(parseTraceFile('{"Traces": []}')).toEqual({ error: 'No segment documents found in the file.' });
+  });
+});

@@ -8,6 +8,7 @@ import { Timeline } from '../components/Timeline.js';
 import { TraceHeader } from '../components/TraceHeader.js';
 import { TraceMap } from '../components/TraceMap.js';
 import { isTyping } from '../is-typing.js';
+import { FILE_TRACE_ID, openedTrace } from '../local-trace.js';
 import { toServiceTimes } from '../model/service-times.js';
 import { parseZoom } from '../model/time-range.js';
 import { parentIds, type TimelineRow, toTimeline, visibleRows } from '../model/timeline.js';
@@ -34,6 +35,11 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
 
   useEffect(() => {
     const ac = new AbortController();
+    if (traceId === FILE_TRACE_ID) {
+      setTrace(openedTrace() ?? null);
+      setServerTimes(null);
+      return;
+    }
     getTrace(traceId, ac.signal)
       .then((t) => {
         setTrace(t ?? null);
@@ -203,8 +209,14 @@ export function TraceDetailPage({ traceId, params }: { traceId: string; params: 
     return (
       <div className="page">
         <p className="empty">
-          Trace <code>{traceId}</code> was not found. It may not have arrived yet, or it is older than the
-          data kept.
+          {traceId === FILE_TRACE_ID ? (
+            'No trace file is open in this tab: open one from the Traces page.'
+          ) : (
+            <>
+              Trace <code>{traceId}</code> was not found. It may not have arrived yet, or it is older than the
+              data kept.
+            </>
+          )}
         </p>
         <Link href="/">Back to traces</Link>
       </div>

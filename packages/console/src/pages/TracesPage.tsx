@@ -6,10 +6,12 @@ import { FilterBar } from '../components/FilterBar.js';
 import { GroupSelect } from '../components/GroupSelect.js';
 import { OutcomeBadge } from '../components/OutcomeBadge.js';
 import { RangePicker } from '../components/RangePicker.js';
+import { FILE_TRACE_ID, setOpenedTrace } from '../local-trace.js';
 import { andFilter, errorColumn, quote, withResponseTimeRange } from '../model/filter-syntax.js';
 import { toBins } from '../model/histogram.js';
 import { summaryOutcome } from '../model/outcome.js';
 import { formatSeconds, formatTime, type RangeSpec, resolveRange } from '../model/time-range.js';
+import { parseTraceFile } from '../model/trace-file.js';
 import { Link, navigate, toHref } from '../router.js';
 import { rangeFromParams, rangeToParams } from './url-range.js';
 
@@ -136,6 +138,27 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       <div className="toolbar">
         <GroupSelect value={group} onChange={(g) => go({ group: g ?? null })} />
         <RangePicker spec={spec} resolved={range} onChange={(r) => go({ range: r })} />
+        <label
+          className="button file-open"
+          title="Open a trace from a JSON file (a download, or aws xray batch-get-traces output)"
+        >
+          Open trace file…
+          <input
+            type="file"
+            accept=".json,.jsonl,application/json"
+            aria-label="Open trace file"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              const r = parseTraceFile(await file.text());
+              if ('error' in r) setError({ message: `${file.name}: ${r.error}`, column: undefined });
+              else {
+                setOpenedTrace(r.id, r.documents);
+                navigate(`/trace/${FILE_TRACE_ID}`);
+              }
+            }}
+          />
+        </label>
         <button type="button" onClick={() => go({})} title="Search again now">
           ↻ Refresh
         </button>
