@@ -12,7 +12,7 @@ commands:
           --http HOST:PORT      (FLUORO_HTTP, default 127.0.0.1:2000)
           --data DIR            (FLUORO_DATA, default ./.fluoro)
           --store duckdb|clickhouse  --clickhouse-url URL  --clickhouse-cluster NAME
-          --clickhouse-database DB  --role all|collector|api  (FLUORO_ROLE)
+          --clickhouse-database DB  --retention-days N  --role all|collector|api  (FLUORO_ROLE)
           --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
           --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
   traces  list recent traces, newest first

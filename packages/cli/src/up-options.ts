@@ -11,6 +11,8 @@ export interface UpOptions {
   clickhouseUrl: string | undefined;
   clickhouseCluster: string | undefined;
   clickhouseDatabase: string | undefined;
+  /** ClickHouse only: days of traces kept (TTL or partition drops); undefined keeps everything. */
+  retentionDays: number | undefined;
   memoryLimit: string;
   /** Most accepted documents waiting for the store before new ones are dropped. */
   queueSize: number;
@@ -39,6 +41,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       'clickhouse-url': { type: 'string' },
       'clickhouse-cluster': { type: 'string' },
       'clickhouse-database': { type: 'string' },
+      'retention-days': { type: 'string' },
       'memory-limit': { type: 'string' },
       'queue-size': { type: 'string' },
       role: { type: 'string' },
@@ -58,6 +61,10 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],
     clickhouseCluster: values['clickhouse-cluster'] ?? env['FLUORO_CLICKHOUSE_CLUSTER'],
     clickhouseDatabase: values['clickhouse-database'] ?? env['FLUORO_CLICKHOUSE_DATABASE'],
+    retentionDays: optionalPositive(
+      values['retention-days'] ?? env['FLUORO_RETENTION_DAYS'],
+      '--retention-days',
+    ),
     memoryLimit: values['memory-limit'] ?? env['FLUORO_MEMORY_LIMIT'] ?? UP_DEFAULTS.memoryLimit,
     queueSize: Number(values['queue-size'] ?? env['FLUORO_QUEUE_SIZE'] ?? UP_DEFAULTS.queueSize),
     role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
@@ -68,6 +75,11 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   }
   if (!Number.isInteger(options.queueSize) || options.queueSize < 1) {
     throw new UsageError('--queue-size must be a positive whole number of documents');
+  }
+  if (options.retentionDays !== undefined && store !== 'clickhouse') {
+    throw new UsageError(
+      '--retention-days applies to --store clickhouse only (the DuckDB store keeps everything)',
+    );
   }
   if (store === 'clickhouse' && !options.clickhouseUrl)
     throw new UsageError('--store clickhouse needs --clickhouse-url');
@@ -91,4 +103,12 @@ export function toAddress(text: string, flag: string): { host: string; port: num
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function optionalPositive(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive whole number, not "${text}"`);
+  return n;
 }

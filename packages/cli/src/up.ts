@@ -58,6 +58,7 @@ async function openStore(options: UpOptions): Promise<Store> {
       url: options.clickhouseUrl ?? '',
       ...(options.clickhouseCluster ? { clusterName: options.clickhouseCluster } : {}),
       ...(options.clickhouseDatabase ? { database: options.clickhouseDatabase } : {}),
+      ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
     });
   }
   mkdirSync(options.dataDir, { recursive: true });
