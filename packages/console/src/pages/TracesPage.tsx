@@ -210,8 +210,7 @@ function TraceTable({ summaries }: { summaries: TraceSummary[] }) {
           <tr>
             <th>Time</th>
             <th>Trace id</th>
-            <th>Method</th>
-            <th className="wide">URL</th>
+            <th>Request</th>
             <th>Status</th>
             <th className="num">Response</th>
             <th className="num">Duration</th>
@@ -226,9 +225,11 @@ function TraceTable({ summaries }: { summaries: TraceSummary[] }) {
               <td className="mono">
                 <Link href={`/trace/${s.Id}`}>{s.Id}</Link>
               </td>
-              <td>{s.Http?.HttpMethod ?? ''}</td>
-              <td className="wide ellipsis" title={s.Http?.HttpURL ?? ''}>
-                {s.Http?.HttpURL ?? ''}
+              <td title={s.Http?.HttpURL ?? ''}>
+                <div className="request">
+                  {s.Http?.HttpMethod && <span className="method">{s.Http.HttpMethod}</span>}
+                  <span className="ellipsis">{s.Http?.HttpURL ?? ''}</span>
+                </div>
               </td>
               <td>
                 <OutcomeBadge outcome={summaryOutcome(s)} status={s.Http?.HttpStatus} />
@@ -237,13 +238,15 @@ function TraceTable({ summaries }: { summaries: TraceSummary[] }) {
               <td className="num">{formatSeconds(s.Duration)}</td>
               <td className="services">{s.ServiceIds.map((x) => x.Name).join(', ')}</td>
               <td className="annotations">
-                {Object.entries(s.Annotations)
-                  .slice(0, 4)
-                  .map(([k, vs]) => (
-                    <span className="chip" key={k}>
-                      {k}={vs.map((v) => String(Object.values(v.AnnotationValue)[0])).join('|')}
-                    </span>
-                  ))}
+                <div className="chips">
+                  {Object.entries(s.Annotations)
+                    .slice(0, 4)
+                    .map(([k, vs]) => (
+                      <span className="chip" key={k} title={k}>
+                        {k}={vs.map((v) => String(Object.values(v.AnnotationValue)[0])).join('|')}
+                      </span>
+                    ))}
+                </div>
               </td>
             </tr>
           ))}
