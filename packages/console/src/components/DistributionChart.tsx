@@ -36,11 +36,20 @@ export function DistributionChart({
   const maxShare = Math.max(...series.flatMap((s, i) => s.bins.map((b) => b.count / totals[i]!)), 0.0001);
   const plotW = W - PAD.l - PAD.r;
   const plotH = H - PAD.t - PAD.b;
-  const x = (v: number) => PAD.l + ((v - lo) / (hi - lo || 1)) * plotW;
+  // With a long-tail bar the axis is linear up to its edge; the last bar's width holds the tail.
+  const tail = first.at(-1)!.overflow ? first.at(-1)! : undefined;
+  const edge = tail ? tail.lo : hi;
+  const bodyW = tail ? (plotW * (first.length - 1)) / first.length : plotW;
+  const x = (v: number) =>
+    v <= edge || !tail
+      ? PAD.l + ((v - lo) / (edge - lo || 1)) * bodyW
+      : PAD.l + bodyW + Math.min(1, (v - edge) / (hi - edge || 1)) * (plotW - bodyW);
   const toValue = (clientX: number) => {
     const r = svg.current!.getBoundingClientRect();
-    const px = ((clientX - r.left) / r.width) * W;
-    return lo + Math.min(1, Math.max(0, (px - PAD.l) / plotW)) * (hi - lo);
+    const px = Math.min(PAD.l + plotW, Math.max(PAD.l, ((clientX - r.left) / r.width) * W));
+    if (px <= PAD.l + bodyW) return lo + ((px - PAD.l) / (bodyW || 1)) * (edge - lo);
+    // Anywhere in the tail bar selects everything from its edge up.
+    return Number.POSITIVE_INFINITY;
   };
   const down = (e: PointerEvent<SVGSVGElement>) => {
     if (!onSelect) return;
@@ -56,9 +65,11 @@ export function DistributionChart({
     const a = Math.min(drag.a, drag.b);
     const b = Math.max(drag.a, drag.b);
     setDrag(null);
-    if (b - a > (hi - lo) / 200) onSelect(a, b);
+    if (a === Number.POSITIVE_INFINITY) onSelect(edge, b);
+    else if (b - a > (edge - lo) / 200) onSelect(a, b);
   };
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
+  // With a tail bar its "≥ edge" label stands for the last tick.
+  const ticks = (tail ? [0, 0.25, 0.5, 0.75] : [0, 0.25, 0.5, 0.75, 1]).map((f) => lo + f * (edge - lo));
   const n = series.length;
   return (
     <figure className="chart" ref={box}>
@@ -110,11 +121,16 @@ export function DistributionChart({
             x={x(t)}
             y={H - 6}
             className="tick"
-            textAnchor={t === lo ? 'start' : t === hi ? 'end' : 'middle'}
+            textAnchor={t === lo ? 'start' : t === edge && !tail ? 'end' : 'middle'}
           >
             {formatSeconds(t)}
           </text>
         ))}
+        {tail && (
+          <text x={x(hi)} y={H - 6} className="tick" textAnchor="end">
+            {`≥ ${formatSeconds(edge)}`}
+          </text>
+        )}
         <text x={4} y={PAD.t + 8} className="tick">
           {`${(maxShare * 100).toFixed(0)}%`}
         </text>

@@ -168,3 +168,30 @@ describe('rootCauses', () => {
     expect(rootCauses(s, 'error')).toEqual([]);
   });
 });
+
+describe('toLatencyBins', () => {
+  it('keeps a linear axis when there is no long tail', async () => {
+    const { toLatencyBins } = await import('./histogram.js');
+    const v = Array.from({ length: 30 }, (_, i) => (i + 1) / 100);
+    expect(toLatencyBins(v, 10).some((b) => b.overflow)).toBe(false);
+  });
+  it('puts a long tail in one last bar from 1.5x the 95th percentile', async () => {
+    const { toLatencyBins } = await import('./histogram.js');
+    const v = [...Array.from({ length: 99 }, (_, i) => (i + 1) / 1000), 20];
+    const bins = toLatencyBins(v, 10);
+    expect(bins).toHaveLength(10);
+    const tail = bins.at(-1)!;
+    expect(tail).toMatchObject({ overflow: true, count: 1, hi: 20 });
+    expect(tail.lo).toBeCloseTo(0.095 * 1.5, 6);
+    expect(bins.slice(0, -1).reduce((a, b) => a + b.count, 0)).toBe(99);
+  });
+});
+
+describe('withResponseTimeRange, open-ended', () => {
+  it('writes only a lower bound and replaces it next time', async () => {
+    const { withResponseTimeRange } = await import('./filter-syntax.js');
+    const open = withResponseTimeRange('ok', 2, Number.POSITIVE_INFINITY);
+    expect(open).toBe('ok AND responsetime >= 2');
+    expect(withResponseTimeRange(open, 0.1, 0.2)).toBe('ok AND responsetime >= 0.1 AND responsetime <= 0.2');
+  });
+});

@@ -168,13 +168,20 @@ export function andFilter(existing: string, clause: string): string {
   return /\bor\b/i.test(a) ? `(${a}) AND ${clause}` : `${a} AND ${clause}`;
 }
 
-/** Replaces any `responsetime >= x AND responsetime <= y` the console added with a new range. */
+/**
+ * Replaces any `responsetime >= x [AND responsetime <= y]` the console added with a new range
+ * (`hiS` Infinity: no upper bound).
+ */
 export function withResponseTimeRange(existing: string, loS: number, hiS: number): string {
   const stripped = existing
-    .replace(/\s*(AND\s+)?responsetime\s*>=\s*[0-9.]+\s+AND\s+responsetime\s*<=\s*[0-9.]+/gi, '')
+    .replace(/\s*(AND\s+)?responsetime\s*>=\s*[0-9.]+(\s+AND\s+responsetime\s*<=\s*[0-9.]+)?/gi, '')
     .replace(/^\s*AND\s+/i, '')
     .trim();
-  return andFilter(stripped, `responsetime >= ${round(loS)} AND responsetime <= ${round(hiS)}`);
+  // An open-ended range (the chart's long-tail bar) has no upper bound.
+  const clause = Number.isFinite(hiS)
+    ? `responsetime >= ${round(loS)} AND responsetime <= ${round(hiS)}`
+    : `responsetime >= ${round(loS)}`;
+  return andFilter(stripped, clause);
 }
 
 function round(s: number): string {

@@ -3,6 +3,27 @@ export interface Bin {
   lo: number;
   hi: number;
   count: number;
+  /** The long tail: every value from `lo` up, drawn as one last bar ("≥ lo"). */
+  overflow?: boolean;
+}
+
+/**
+ * Bins for a latency chart: like toBins, but when a few outliers would squash everything else
+ * into the first bar (the maximum is over 10x the 95th percentile; the 90th under 40 values),
+ * the axis ends at 1.5x that percentile and one last overflow bar holds the tail.
+ */
+export function toLatencyBins(values: number[], bins: number): Bin[] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length < 10 || bins < 3) return toBins(finite, bins);
+  // With few values the 95th percentile is the maximum itself; look lower then.
+  const p95 = percentile(finite, finite.length >= 40 ? 95 : 90);
+  const max = Math.max(...finite);
+  if (!(p95 > 0) || max <= 10 * p95) return toBins(finite, bins);
+  const edge = p95 * 1.5;
+  const body = toBins([...finite.filter((v) => v < edge)], bins - 1, true, edge);
+  // toBins puts a value equal to the edge in its last bin; the edge itself belongs to the tail.
+  const tail = finite.filter((v) => v >= edge).length;
+  return [...body, { lo: edge, hi: max, count: tail, overflow: true }];
 }
 
 /**

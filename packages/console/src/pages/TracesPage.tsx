@@ -8,7 +8,7 @@ import { OutcomeBadge } from '../components/OutcomeBadge.js';
 import { RangePicker } from '../components/RangePicker.js';
 import { FILE_TRACE_ID, setOpenedTrace } from '../local-trace.js';
 import { andFilter, errorColumn, quote, withResponseTimeRange } from '../model/filter-syntax.js';
-import { toBins } from '../model/histogram.js';
+import { toLatencyBins } from '../model/histogram.js';
 import { summaryOutcome } from '../model/outcome.js';
 import { formatSeconds, formatTime, type RangeSpec, resolveRange } from '../model/time-range.js';
 import { parseTraceFile } from '../model/trace-file.js';
@@ -114,7 +114,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
 
   const bins = useMemo(
     () =>
-      toBins(
+      toLatencyBins(
         (results?.summaries ?? []).map((s) => s.ResponseTime ?? s.Duration),
         40,
       ),
