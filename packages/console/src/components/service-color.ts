@@ -1,18 +1,6 @@
 /** Distinct hues that read on light and dark backgrounds. */
-const PALETTE = [
-  '#3b82c4',
-  '#e07b39',
-  '#8e5bd0',
-  '#2aa198',
-  '#d0508a',
-  '#7a9a2e',
-  '#c9a227',
-  '#5a6fd6',
-  '#b5533c',
-  '#3f9c5a',
-  '#9c6b3f',
-  '#6b7f99',
-];
+// No red, yellow, green or purple: those mean fault, error, ok and throttle on the same screen.
+const PALETTE = ['#3b82c4', '#e07b39', '#2aa198', '#5a6fd6', '#6b7f99', '#9c6b3f', '#1f9bb5', '#b0649b'];
 
 /** A stable colour per service name (a string hash into a palette of distinct hues). */
 export function serviceColor(name: string): string {
