@@ -6,7 +6,9 @@
 //              segment emission included) — cost = 1/ops − 1/(baseline ops)
 //   http:*     a hello-world node `http` server under a pipelined keep-alive load
 //   express:*  the same on Express 5 (aws-xray-sdk-express needs Express)
-// Every request and every capture is sampled in every SDK (the worst case). Fluoro and X-Ray
+// Cases run round-robin BENCH_SDK_ROUNDS times (default 2) and keep their best round. "All
+// sampled" cases record every request (the worst case); "default sampling" uses each SDK's
+// default (1 request/s + 5 %; OpenTelemetry at a 5 % ratio). Fluoro and X-Ray
 // send their segments over real UDP to a sink in this process; OpenTelemetry batches spans to
 // an exporter that discards them (it has no UDP exporter), which favours it.
 import { spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SDK_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_SDK_ROUNDS ?? 2);
 const BATCH = 50;
 const self = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -85,6 +88,17 @@ const captureCases = {
       (async () => {
         for (let i = 0; i < BATCH; i++) await noop();
       })();
+  },
+  // The floor every context-propagating SDK pays on Node 20: AsyncLocalStorage.run per call
+  // (and the async hooks it enables), recording nothing.
+  async als() {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const storage = new AsyncLocalStorage();
+    const one = () => storage.run({}, noop);
+    return () =>
+      storage.run({}, async () => {
+        for (let i = 0; i < BATCH; i++) await one();
+      });
   },
   async fluoro(sink) {
     const sdk = await loadFluoro(sink);
@@ -302,21 +316,29 @@ export async function runSdkBench() {
   await once(sink, 'listening');
   const sinkAddress = `127.0.0.1:${sink.address().port}`;
 
+  // Cases run round-robin, ROUNDS times; each keeps its best round (the machine is shared, so
+  // the best round is the one least disturbed by other work).
   const capture = {};
-  for (const name of ['baseline', 'fluoro', 'xray', 'otel']) {
-    const { firstLine } = startWorker('capture', name, sinkAddress);
-    capture[name] = (await firstLine).opsPerSec;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of ['baseline', 'als', 'fluoro', 'xray', 'otel']) {
+      const { firstLine } = startWorker('capture', name, sinkAddress);
+      capture[name] = Math.max(capture[name] ?? 0, (await firstLine).opsPerSec);
+    }
   }
   const http = {};
   const cpu = {};
-  for (const name of Object.keys(serverCases)) {
-    const { child, firstLine, nextLine } = startWorker('server', name, sinkAddress);
-    const { port } = await firstLine;
-    http[name] = await load(port, SECONDS, () => child.stdin.write('start\n'));
-    child.stdin.write('report\n');
-    cpu[name] = (await nextLine()).cpuUsPerRequest;
-    child.kill();
-    await once(child, 'exit');
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of Object.keys(serverCases)) {
+      const { child, firstLine, nextLine } = startWorker('server', name, sinkAddress);
+      const { port } = await firstLine;
+      const rate = await load(port, SECONDS, () => child.stdin.write('start\n'));
+      child.stdin.write('report\n');
+      const { cpuUsPerRequest } = await nextLine();
+      http[name] = Math.max(http[name] ?? 0, rate);
+      cpu[name] = Math.min(cpu[name] ?? Number.POSITIVE_INFINITY, cpuUsPerRequest);
+      child.kill();
+      await once(child, 'exit');
+    }
   }
   sink.close();
 
@@ -329,6 +351,12 @@ export async function runSdkBench() {
     out.push({ name, opsPerSec, ratioVsPeer, detail });
   };
   row('capture: async no-op, no SDK', capture.baseline, null, '');
+  row(
+    'capture: AsyncLocalStorage.run only (floor)',
+    capture.als,
+    null,
+    `${costUs(capture.als).toFixed(2)} µs/op`,
+  );
   for (const [key, label] of [
     ['fluoro', 'capture: Fluoro capture()'],
     ['xray', 'capture: X-Ray captureAsyncFunc'],

@@ -54,22 +54,26 @@ export abstract class Entity implements TraceEntity {
   readonly id: string = newEntityId();
   readonly name: string;
   readonly startTime: number = nowSeconds();
-  endTime: number | undefined;
-  http: HttpData | undefined;
-  annotations: Record<string, AnnotationValue> | undefined;
-  metadata: Record<string, Record<string, unknown>> | undefined;
-  error = false;
-  fault = false;
-  throttle = false;
-  cause: CauseDocument | undefined;
-  children: Subsegment[] | undefined;
+  // Optional state is `declare`d (not initialised) so creating an entity only sets what it needs.
+  declare endTime: number | undefined;
+  declare http: HttpData | undefined;
+  declare annotations: Record<string, AnnotationValue> | undefined;
+  declare metadata: Record<string, Record<string, unknown>> | undefined;
+  declare error: boolean | undefined;
+  declare fault: boolean | undefined;
+  declare throttle: boolean | undefined;
+  declare cause: CauseDocument | undefined;
+  declare children: Subsegment[] | undefined;
   /** Set when an enclosing document was sent while this entity was still open. */
-  detached = false;
+  declare detached: boolean | undefined;
   /** Set once this entity has been part of a sent document. */
-  emitted = false;
+  declare emitted: boolean | undefined;
   abstract readonly segment: Segment;
   abstract readonly traceId: string;
-  readonly sampled: boolean = true;
+  /** Always true: unsampled requests use `UnsampledEntity`. */
+  get sampled(): boolean {
+    return true;
+  }
 
   constructor(name: string) {
     this.name = sanitizeName(name);
@@ -196,7 +200,7 @@ export class Segment extends Entity {
   readonly traceId: string;
   readonly parentId: string | undefined;
   readonly sink: EntitySink;
-  user: string | undefined;
+  declare user: string | undefined;
   annotationCount = 0;
   private readonly extras: string;
 
@@ -239,7 +243,7 @@ export class Subsegment extends Entity {
   readonly parent: Entity;
   readonly segment: Segment;
   readonly namespace: 'remote' | 'aws' | 'local' | undefined;
-  traced = false;
+  declare traced: boolean | undefined;
 
   constructor(name: string, parent: Entity, namespace?: 'remote' | 'aws' | 'local') {
     super(name);

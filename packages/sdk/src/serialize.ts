@@ -35,7 +35,15 @@ const SHEDDABLE = ['metadata', 'cause', 'annotations', 'http'] as const;
 /** Serialises a closed segment, or a detached subsegment that just closed (sent independently). */
 export function serializeEntity(entity: Entity, maxBytes: number): Serialized {
   const out: Serialized = { documents: [], drops: [] };
-  const root = build(entity, entity !== entity.segment, out, maxBytes);
+  const independent = entity !== entity.segment;
+  // Fast path, nearly always taken: render the tree as one string; if it fits, mark and send.
+  const whole = renderWhole(entity, independent);
+  if (whole !== undefined && fits(whole, maxBytes)) {
+    markEmitted(entity);
+    out.documents.push(whole);
+    return out;
+  }
+  const root = build(entity, independent, out, maxBytes);
   if (fits(root.rendered, maxBytes)) out.documents.push(root.rendered);
   else split(root, out, maxBytes);
   return out;
@@ -44,6 +52,42 @@ export function serializeEntity(entity: Entity, maxBytes: number): Serialized {
 /** True when `text` is at most `maxBytes` UTF-8 bytes (skipping the count for short strings). */
 function fits(text: string, maxBytes: number): boolean {
   return text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes;
+}
+
+/** The whole tree as one document (embedded children carry no `trace_id`/`parent_id`). */
+function renderWhole(entity: Entity, independent: boolean): string | undefined {
+  let json: string;
+  try {
+    json = entity.openJson(undefined, independent);
+  } catch {
+    return undefined;
+  }
+  const children = entity.children;
+  if (children === undefined) return `${json}}`;
+  let list = '';
+  for (const child of children) {
+    if (child.endTime === undefined || child.emitted) continue;
+    const rendered = renderWhole(child, false);
+    if (rendered === undefined) return undefined;
+    list = list === '' ? rendered : `${list},${rendered}`;
+  }
+  return list === '' ? `${json}}` : `${json},"subsegments":[${list}]}`;
+}
+
+/** After a successful fast-path render: what was sent is `emitted`, what was open is `detached`. */
+function markEmitted(entity: Entity): void {
+  entity.emitted = true;
+  const children = entity.children;
+  if (children === undefined) return;
+  let open: typeof children | undefined;
+  for (const child of children) {
+    if (child.endTime === undefined) {
+      child.detached = true;
+      if (open === undefined) open = [];
+      open.push(child);
+    } else if (!child.emitted) markEmitted(child);
+  }
+  entity.children = open;
 }
 
 function size(node: Node): number {
