@@ -117,6 +117,35 @@ describe('@fluoro/sdk as installed', () => {
     expect(stderr.split('\n').filter((l) => l.includes('sampling')).length).toBeLessThanOrEqual(1);
   });
 
+  test('runs TypeScript with decorators under tsx', async () => {
+    const file = join(tmp, 'app.mts');
+    writeFileSync(
+      file,
+      `
+      import { capture, configure, flush, traceSegment } from '@fluoro/sdk';
+      configure({ name: 'tsx-app', sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 1 } }, centralized: false } });
+      class Billing {
+        @capture('Billing.charge')
+        async charge(cents: number): Promise<string> {
+          return 'charged ' + cents;
+        }
+      }
+      const result: string = await traceSegment('tsx-job', () => new Billing().charge(250));
+      await flush();
+      console.log(result);
+      `,
+    );
+    const tsx = join(repoRoot, 'node_modules/tsx/dist/cli.mjs');
+    const { stdout } = await run(process.execPath, [tsx, file], {
+      cwd: tmp,
+      env: { ...process.env, AWS_XRAY_DAEMON_ADDRESS: collector.address },
+    });
+    expect(stdout.trim()).toBe('charged 250');
+    await collector.waitFor((docs) => docs.some((d) => d.name === 'tsx-job'));
+    const job = collector.docs.find((d) => d.name === 'tsx-job');
+    expect(job?.subsegments?.map((s) => s.name)).toEqual(['Billing.charge']);
+  });
+
   test('type-checks in a strict TypeScript project that imports it by name', () => {
     const consumer = join(tmp, 'consumer.ts');
     writeFileSync(
