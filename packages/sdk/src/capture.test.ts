@@ -301,6 +301,30 @@ describe('annotations, metadata, user, manual subsegments', () => {
   });
 });
 
+test('work started after its segment was sent is sent on its own, under the right parent', async () => {
+  let traceId = '';
+  let outerId = '';
+  let later: Promise<unknown> = Promise.resolve();
+  await traceSegment('short', (segment) => {
+    traceId = segment.traceId;
+    capture('outer', (outer) => {
+      outerId = outer.id;
+      // Fire-and-forget: starts after both 'outer' and the segment have ended and been sent.
+      later = new Promise((resolve) => setTimeout(resolve, 5)).then(() => capture('late', async () => {}));
+    });
+  });
+  await later;
+  await flush();
+  await collector.waitFor((docs) => docs.some((d) => d.name === 'late'));
+  expect(collector.docs.find((d) => d.name === 'late')).toMatchObject({
+    type: 'subsegment',
+    trace_id: traceId,
+    parent_id: outerId,
+  });
+  const [root] = collector.trace(traceId);
+  expect(descendants(root!).map((d) => d.name)).toEqual(['outer', 'late']);
+});
+
 describe('context missing', () => {
   test('LOG_ERROR (default) logs once and runs the function untraced', () => {
     expect(capture('orphan', () => 'ran')).toBe('ran');

@@ -86,6 +86,8 @@ export abstract class Entity implements TraceEntity {
   /** Starts a child subsegment (namespace `local` unless set). */
   addSubsegment(name: string, namespace?: 'remote' | 'aws' | 'local'): Subsegment {
     const sub = new Subsegment(name, this, namespace);
+    // Work started under an entity that was already sent goes out on its own when it closes.
+    if (this.emitted) sub.detached = true;
     if (this.children === undefined) this.children = [sub];
     else this.children.push(sub);
     return sub;
