@@ -1,8 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { configure, flush } from '../index.js';
+import { configure, flush, traceHttp, traceSegment } from '../index.js';
 import { APPS, get, type RunningApp } from '../test-support/apps.test-helpers.js';
 import {
   type Doc,
@@ -126,4 +131,73 @@ test('calls made outside a trace are not traced and carry no header', async () =
   expect(seen).toEqual([undefined, undefined]);
   await flush();
   expect(collector.docs).toEqual([]);
+});
+
+// An https callee and caller, both instrumented: the incoming URL says https and the outgoing
+// https.request becomes a remote subsegment the callee points at. Needs `openssl` for a
+// throwaway self-signed certificate.
+const openssl = spawnSync('openssl', ['version']).status === 0;
+test.skipIf(!openssl)('https: outgoing https.request and an https server join one trace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fluoro-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const made = spawnSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  expect(made.status).toBe(0);
+  const tls = { key: readFileSync(key), cert: readFileSync(cert) };
+  const server = createHttpsServer(
+    tls,
+    traceHttp((_req, res) => res.end('secure'), { name: 'tls-back' }),
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  try {
+    let traceId = '';
+    const body = await traceSegment('tls-front', (segment) => {
+      traceId = segment.traceId;
+      return new Promise<string>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port, path: '/secure?token=x', ca: tls.cert }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            text += c;
+          });
+          res.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+    });
+    expect(body).toBe('secure');
+    const segments = await traceOf(traceId, 2);
+    const front = segments.find((s) => s.name === 'tls-front');
+    const back = segments.find((s) => s.name === 'tls-back');
+    const remote = front?.subsegments?.[0];
+    expect(remote).toMatchObject({
+      namespace: 'remote',
+      http: {
+        request: { method: 'GET', url: `https://127.0.0.1:${port}/secure` },
+        response: { status: 200 },
+      },
+    });
+    expect(back?.parent_id).toBe(remote?.id);
+    expect(back?.['http']).toMatchObject({ request: { url: `https://127.0.0.1:${port}/secure?token=x` } });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
