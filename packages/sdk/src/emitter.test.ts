@@ -47,15 +47,16 @@ describe('documents over 64 KiB', () => {
     let traceId = '';
     await traceSegment('big', async (segment) => {
       traceId = segment.traceId;
-      for (let i = 0; i < 600; i++) {
-        capture(`step-${i}`, (sub) => sub.addMetadata('payload', 'x'.repeat(200)));
+      // Below the streaming threshold, so the whole tree is rendered at the end: ~90 KiB.
+      for (let i = 0; i < 90; i++) {
+        capture(`step-${i}`, (sub) => sub.addMetadata('payload', 'x'.repeat(1000)));
       }
     });
-    const root = await received(traceId, 600);
+    const root = await received(traceId, 90);
     expect(collector.docs.length).toBeGreaterThan(1);
     expect(Math.max(...collector.datagramSizes)).toBeLessThanOrEqual(MAX_DATAGRAM_BYTES);
     const names = descendants(root).map((d) => d.name);
-    expect(new Set(names).size).toBe(600);
+    expect(new Set(names).size).toBe(90);
     for (const doc of collector.docs.filter((d) => d.type === 'subsegment')) {
       expect(doc.trace_id).toBe(traceId);
       expect(doc.parent_id).toBe(root.id);
@@ -115,6 +116,28 @@ describe('documents over 64 KiB', () => {
     await collector.waitFor((docs) => docs.some((d) => d.trace_id === traceId));
     expect(collector.trace(traceId)[0]?.['annotations']).toEqual({ ok: 1 });
     expect(stats().dropped['metadata_unserializable']).toBe(1);
+  });
+});
+
+describe('streaming', () => {
+  test('a long-running segment streams finished subsegments while it is still open', async () => {
+    let traceId = '';
+    let segmentId = '';
+    let streamedWhileOpen = 0;
+    await traceSegment('batch-job', async (segment) => {
+      traceId = segment.traceId;
+      segmentId = segment.id;
+      for (let i = 0; i < 1000; i++) await capture(`row-${i}`, async () => {});
+      await flush();
+      await collector.waitFor((docs) => docs.filter((d) => d.type === 'subsegment').length >= 1000);
+      streamedWhileOpen = collector.docs.filter(
+        (d) => d.type === 'subsegment' && d.parent_id === segmentId,
+      ).length;
+    });
+    expect(streamedWhileOpen).toBe(1000);
+    const root = await received(traceId, 1000);
+    expect(root.id).toBe(segmentId);
+    expect(new Set(descendants(root).map((d) => d.name)).size).toBe(1000);
   });
 });
 

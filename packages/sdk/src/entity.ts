@@ -4,6 +4,12 @@ import { newEntityId } from './ids.js';
 import { httpJson, quote } from './json.js';
 import { capString, MAX_ANNOTATIONS, sanitizeAnnotationKey, sanitizeName } from './limits.js';
 
+/**
+ * Finished children per parent held before they are streamed out on their own (X-Ray's Node
+ * SDK streams past 100 subsegments per segment).
+ */
+export const STREAMING_THRESHOLD = 100;
+
 /** Values X-Ray indexes as annotations. */
 export type AnnotationValue = string | number | boolean;
 
@@ -65,6 +71,8 @@ export abstract class Entity implements TraceEntity {
   declare throttle: boolean | undefined;
   declare cause: CauseDocument | undefined;
   declare children: Subsegment[] | undefined;
+  /** Children closed since this entity last streamed them (see `STREAMING_THRESHOLD`). */
+  declare closedChildren: number | undefined;
   /** Set when an enclosing document was sent while this entity was still open. */
   declare detached: boolean | undefined;
   /** Set once this entity has been part of a sent document. */
@@ -160,6 +168,25 @@ export abstract class Entity implements TraceEntity {
   }
 
   abstract close(error?: unknown): void;
+
+  /**
+   * Sends the closed children now, each as an independent subsegment, and forgets them: a
+   * long-running segment (a batch job, a stream) then holds at most `STREAMING_THRESHOLD`
+   * finished children per parent in memory, as X-Ray's SDKs do.
+   */
+  streamClosedChildren(): void {
+    this.closedChildren = 0;
+    const children = this.children;
+    if (children === undefined) return;
+    let open: Subsegment[] | undefined;
+    for (const child of children) {
+      if (child.endTime === undefined) {
+        if (open === undefined) open = [];
+        open.push(child);
+      } else if (!child.emitted) this.segment.sink.emitSubsegment(child);
+    }
+    this.children = open;
+  }
 
   /**
    * The fields common to both document kinds as JSON object members (no braces, no children).
@@ -263,7 +290,14 @@ export class Subsegment extends Entity {
     if (this.endTime !== undefined) return;
     if (error !== undefined) this.addError(error);
     this.endTime = nowSeconds();
-    if (this.detached) this.segment.sink.emitSubsegment(this);
+    if (this.detached) {
+      this.segment.sink.emitSubsegment(this);
+      return;
+    }
+    const parent = this.parent;
+    const closed = (parent.closedChildren ?? 0) + 1;
+    parent.closedChildren = closed;
+    if (closed >= STREAMING_THRESHOLD && !parent.emitted) parent.streamClosedChildren();
   }
 
   openJson(omit?: ReadonlySet<string>, independent = false): string {

@@ -89,6 +89,7 @@ describe('@fluoro/sdk as installed', () => {
     const jobs = collector.docs.filter((d) => d.name === 'job');
     expect(new Set(jobs.map((d) => (d['annotations'] as { i: number }).i)).size).toBe(200);
     for (const job of jobs) expect(descendants(job).map((d) => d.name)).toEqual(['step', 'inner']);
+    await collector.waitFor((docs) => docs.some((d) => d.name === 'big-job'));
     const big = collector.docs.find((d) => d.name === 'big-job');
     await collector.waitFor(() => descendants(collector.trace(big!.trace_id!)[0]!).length === 400);
   });
