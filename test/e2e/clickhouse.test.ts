@@ -146,14 +146,12 @@ describeWithClickHouse('fluoro up --store clickhouse', () => {
           : undefined;
       });
       await expect(
-        fluoro
-          .xray()
-          .send(
-            new GetTraceSummariesCommand({
-              StartTime: new Date((t - 5) * 1000),
-              EndTime: new Date((t + 5) * 1000),
-            }),
-          ),
+        fluoro.xray().send(
+          new GetTraceSummariesCommand({
+            StartTime: new Date((t - 5) * 1000),
+            EndTime: new Date((t + 5) * 1000),
+          }),
+        ),
       ).rejects.toMatchObject({ name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } });
       await ch.start();
       await eventually(
