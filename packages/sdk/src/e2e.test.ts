@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, type XRayClient } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eventually, type RunningFluoro, startFluoro } from '../../../test/helpers/fluoro-up.js';
-import { configure, flush } from './index.js';
+import { CentralizedSampler, configure, flush, LocalSampler } from './index.js';
 import { APPS, get, type RunningApp } from './test-support/apps.test-helpers.js';
 import { type Doc, descendants, SAMPLE_ALL } from './test-support/udp-collector.test-helpers.js';
 
@@ -167,3 +167,23 @@ test('1,000 concurrent requests: Fluoro stores 1,000 traces, each with exactly i
     expect(subs[1]?.['annotations']).toEqual({ req: `c${i}` });
   }
 }, 120_000);
+
+test("centralized sampling against Fluoro's own GetSamplingRules and SamplingTargets", async () => {
+  const url = new URL(fluoro.httpUrl);
+  const sampler = new CentralizedSampler({
+    host: url.hostname,
+    port: Number(url.port),
+    fallback: new LocalSampler({ version: 2, default: { fixed_target: 0, rate: 0 } }),
+    logger: { error: () => {}, warn: () => {}, debug: () => {} },
+  });
+  expect(await sampler.refreshRules()).toBe(true);
+  expect(sampler.ruleNames()).toEqual(['Default']);
+  // The Default rule (reservoir 1/s) lets the first request of a second through by borrowing.
+  const now = Date.now();
+  expect(sampler.shouldSample({ serviceName: 'svc', host: 'h', method: 'GET', path: '/' }, now)).toEqual({
+    sampled: true,
+    ruleName: 'Default',
+  });
+  expect(await sampler.refreshTargets()).toBe(true);
+  sampler.stop();
+});
