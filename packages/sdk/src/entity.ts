@@ -1,7 +1,7 @@
 import { type CauseDocument, toCause } from './cause.js';
 import { formatSeconds, nowSeconds } from './clock.js';
 import { newEntityId } from './ids.js';
-import { httpJson, quote } from './json.js';
+import { httpJson, quote, quoteName } from './json.js';
 import { capString, MAX_ANNOTATIONS, sanitizeAnnotationKey, sanitizeName } from './limits.js';
 
 /**
@@ -194,7 +194,7 @@ export abstract class Entity implements TraceEntity {
    * out to fit the size limit; a `metadata` value that is not JSON makes this throw.
    */
   protected baseJson(omit: ReadonlySet<string> | undefined): string {
-    let s = `"id":"${this.id}","name":${quote(this.name)},"start_time":${formatSeconds(this.startTime)}`;
+    let s = `"id":"${this.id}","name":${quoteName(this.name)},"start_time":${formatSeconds(this.startTime)}`;
     s += this.endTime !== undefined ? `,"end_time":${formatSeconds(this.endTime)}` : ',"in_progress":true';
     if (this.http && !omit?.has('http')) s += `,"http":${httpJson(this.http)}`;
     if (this.error) s += ',"error":true';

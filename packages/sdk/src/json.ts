@@ -3,6 +3,19 @@ import type { HttpData } from './entity.js';
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]|[\ud800-\udfff]/;
 
+const quotedNames = new Map<string, string>();
+
+/** `quote()` for names, which repeat (one per function or route): remembered. */
+export function quoteName(name: string): string {
+  let q = quotedNames.get(name);
+  if (q === undefined) {
+    q = quote(name);
+    if (quotedNames.size >= 1000) quotedNames.clear();
+    quotedNames.set(name, q);
+  }
+  return q;
+}
+
 /** JSON string literal; skips JSON.stringify for the common plain-text case. */
 export function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
