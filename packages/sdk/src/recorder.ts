@@ -6,7 +6,7 @@ import { newEntityId, newTraceId } from './ids.js';
 import { DropCounter } from './logger.js';
 import { CentralizedSampler } from './sampling/centralized-sampler.js';
 import { LocalSampler } from './sampling/local-sampler.js';
-import type { Sampler, SamplingRequest } from './sampling/sampler.js';
+import type { Sampler, SamplingDecision, SamplingRequest } from './sampling/sampler.js';
 import { serializeEntity } from './serialize.js';
 import type { TraceContext } from './trace-header.js';
 
@@ -41,6 +41,8 @@ export class Recorder implements EntitySink {
   readonly drops = new DropCounter(() => this.config.logger);
   private readonly hooks: ConfigureHook[] = [];
   private extras = '';
+  /** `extras` with `aws.xray.rule_name` set, by rule name (rules are few). */
+  private extrasByRule = new Map<string, string>();
   private contextMissingLogged = false;
 
   constructor() {
@@ -106,18 +108,24 @@ export class Recorder implements EntitySink {
     const name = this.config.nameFromEnv ? this.config.name : (options.name ?? this.config.name);
     const upstream = options.traceContext;
     let sampled = upstream?.sampled;
-    if (sampled === undefined) sampled = this.decide({ ...options.sampling, serviceName: name });
+    let ruleName: string | undefined;
+    if (sampled === undefined) {
+      const decision = this.decide({ ...options.sampling, serviceName: name });
+      sampled = decision.sampled;
+      ruleName = decision.ruleName;
+    }
     const traceId = upstream?.traceId ?? newTraceId();
     if (!sampled) return new UnsampledEntity(traceId, newEntityId());
-    return new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras: this.extras });
+    const extras = ruleName === undefined ? this.extras : this.extrasForRule(ruleName);
+    return new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras });
   }
 
-  private decide(request: SamplingRequest): boolean {
+  private decide(request: SamplingRequest): SamplingDecision {
     try {
-      return this.getSampler().shouldSample(request).sampled;
+      return this.getSampler().shouldSample(request);
     } catch (err) {
       this.drops.drop('sampler_error', (err as Error).message);
-      return false;
+      return { sampled: false };
     }
   }
 
@@ -195,16 +203,30 @@ export class Recorder implements EntitySink {
     return { sent: this.emitter?.sentCount ?? 0, dropped: this.drops.snapshot() };
   }
 
-  private applyExtras(): void {
+  /** Segments sampled by a centralized rule record it as `aws.xray.rule_name`, as X-Ray's SDKs do. */
+  private extrasForRule(ruleName: string): string {
+    let extras = this.extrasByRule.get(ruleName);
+    if (extras === undefined) {
+      extras = JSON.stringify(this.extrasObject(ruleName)).slice(1, -1);
+      this.extrasByRule.set(ruleName, extras);
+    }
+    return extras;
+  }
+
+  private extrasObject(ruleName?: string): Record<string, unknown> {
     const service: Record<string, string> = { runtime: 'node', runtime_version: process.version };
     if (this.config.serviceVersion) service['version'] = this.config.serviceVersion;
-    const extras: Record<string, unknown> = {
-      service,
-      aws: { xray: { sdk: 'fluoro', sdk_version: SDK_VERSION } },
-    };
+    const xray: Record<string, string> = { sdk: 'fluoro', sdk_version: SDK_VERSION };
+    if (ruleName !== undefined) xray['rule_name'] = ruleName;
+    const extras: Record<string, unknown> = { service, aws: { xray } };
     if (this.config.origin) extras['origin'] = this.config.origin;
+    return extras;
+  }
+
+  private applyExtras(): void {
+    this.extrasByRule = new Map();
     // Serialised once: every segment document carries the same members.
-    this.extras = JSON.stringify(extras).slice(1, -1);
+    this.extras = JSON.stringify(this.extrasObject()).slice(1, -1);
   }
 }
 

@@ -65,6 +65,8 @@ describe.each(Object.entries(APPS))('%s middleware', (_name, start) => {
     expect(segment['error'] ?? false).toBe(false);
     expect(segment['fault'] ?? false).toBe(false);
     expect(segment['annotations']).toEqual({ req: '7' });
+    expect(segment['aws']).toEqual({ xray: { sdk: 'fluoro', sdk_version: '0.1.0' } });
+    expect(segment['service']).toEqual({ runtime: 'node', runtime_version: process.version });
     expect(segment.subsegments?.map((s) => s.name)).toEqual(['outer']);
     expect(segment.subsegments?.[0]?.subsegments?.[0]).toMatchObject({
       name: 'inner',

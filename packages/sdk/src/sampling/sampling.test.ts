@@ -314,6 +314,10 @@ describe('sampling in the middleware', () => {
         `http://127.0.0.1:${app.port}/hello`,
         `http://127.0.0.1:${app.port}/hello`,
       ]);
+      // The matched centralized rule is recorded, as X-Ray's SDKs do.
+      expect(
+        collector.docs.map((d) => (d['aws'] as { xray: { rule_name?: string } }).xray.rule_name),
+      ).toEqual(['Default', 'Default']);
     } finally {
       await app.close();
     }
