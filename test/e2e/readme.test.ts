@@ -40,7 +40,7 @@ it('npm start runs fluoro up, configured by the documented environment variables
     expect(lines[2]).toBe(`fluoro: store duckdb ${join(data, 'fluoro.duckdb')}`);
     expect(lines[3]).toBe('fluoro: ready');
     const http = /listening http (\S+)/.exec(out)![1];
-    expect(await (await fetch(`${http}/api/health`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${http}/api/health`)).json()).toEqual({ status: 'ok', role: 'all' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     process.kill(-child.pid!, 'SIGINT');
     await exited;
