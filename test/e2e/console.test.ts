@@ -4,7 +4,7 @@
  * a 404, a subsegment named like an XSS payload, and a 50,000-subsegment trace. Saves the
  * screenshots the README shows (docs/screenshots/).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import { formatSeconds } from '../../packages/console/src/model/time-range.js';
 import { sendBigTrace } from '../helpers/big-trace.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
+import { startApp } from '../helpers/start-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const APP = fileURLToPath(new URL('./apps/console-app.cjs', import.meta.url));
@@ -68,17 +69,9 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     fluoro = await startFluoro();
-    app = spawn(process.execPath, [APP], {
-      env: { ...process.env, AWS_XRAY_DAEMON_ADDRESS: fluoro.udpAddress },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const port = await new Promise<string>((resolve) =>
-      app.stdout!.on('data', (d: Buffer) => {
-        const m = /listening (\d+)/.exec(String(d));
-        if (m) resolve(m[1]!);
-      }),
-    );
-    const appUrl = `http://127.0.0.1:${port}`;
+    const started = await startApp(APP, [], fluoro.udpAddress);
+    app = started.child;
+    const appUrl = started.url;
     for (const [tenant, user] of [
       ['acme', 'alice'],
       ['globex', 'bob'],

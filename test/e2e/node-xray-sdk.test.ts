@@ -2,7 +2,7 @@
  * The official Node X-Ray SDK sends to a real `fluoro up`; the official AWS SDK X-Ray client
  * reads the traces back. Nothing here imitates either SDK.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   BatchGetTracesCommand,
@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { startApp } from '../helpers/start-app.js';
 
 const APP = fileURLToPath(new URL('./apps/node-xray-app.cjs', import.meta.url));
 
@@ -23,17 +24,9 @@ describe('aws-xray-sdk-core → fluoro up → @aws-sdk/client-xray', () => {
 
   beforeAll(async () => {
     fluoro = await startFluoro();
-    app = spawn(process.execPath, [APP], {
-      env: { ...process.env, AWS_XRAY_DAEMON_ADDRESS: fluoro.udpAddress },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const port = await new Promise<string>((resolve) =>
-      app.stdout!.on('data', (d: Buffer) => {
-        const m = /listening (\d+)/.exec(String(d));
-        if (m) resolve(m[1]!);
-      }),
-    );
-    appUrl = `http://127.0.0.1:${port}`;
+    const started = await startApp(APP, [], fluoro.udpAddress);
+    app = started.child;
+    appUrl = started.url;
   });
   afterAll(async () => {
     app?.kill();

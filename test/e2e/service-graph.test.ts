@@ -4,7 +4,7 @@
  * the local server) and an uninstrumented HTTP host send to a real `fluoro up`; the official
  * AWS SDK X-Ray client reads the graph, the trace graph and the time series back.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import {
 } from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
+import { startApp } from '../helpers/start-app.js';
 
 /** The same graph, from each store: DuckDB, and a real clickhouse-server. */
 interface Backing {
@@ -42,20 +43,6 @@ if (requireOrSkip(findClickHouseServer() !== undefined, 'clickhouse-server')) {
 }
 
 const APP = fileURLToPath(new URL('./apps/service-graph-app.cjs', import.meta.url));
-
-function startApp(args: string[], daemon: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [APP, ...args], {
-    env: { ...process.env, AWS_XRAY_DAEMON_ADDRESS: daemon },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening (\d+)/.exec(String(d));
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-  });
-}
 
 /** Statistics as X-Ray reports them, for a count of ok, throttled and faulted requests. */
 const stats = (ok: number, throttle: number, fault: number) => ({
@@ -87,9 +74,9 @@ describe.each(STORES)(
       });
       await new Promise<void>((resolve) => partner.listen(0, '127.0.0.1', resolve));
       const partnerUrl = `http://localhost:${(partner.address() as AddressInfo).port}`;
-      const orders = await startApp(['orders'], fluoro.udpAddress);
+      const orders = await startApp(APP, ['orders'], fluoro.udpAddress);
       apps.push(orders.child);
-      const api = await startApp(['api', orders.url, partnerUrl], fluoro.udpAddress);
+      const api = await startApp(APP, ['api', orders.url, partnerUrl], fluoro.udpAddress);
       apps.push(api.child);
       apiUrl = api.url;
       // Sequential requests: 3 ok, 1 fault (orders answers 500), 1 throttle (the partner answers 429).
