@@ -5,7 +5,9 @@
  * screenshots the README shows (docs/screenshots/).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,11 @@ import { startApp } from '../helpers/start-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const APP = fileURLToPath(new URL('./apps/console-app.cjs', import.meta.url));
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+// Screenshots go to a temporary folder; FLUORO_UPDATE_SCREENSHOTS=1 refreshes the README's in docs/screenshots/.
+const SHOTS =
+  process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1'
+    ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+    : `${mkdtempSync(join(tmpdir(), 'fluoro-screenshots-'))}/`;
 const XSS = '<img src=x onerror=alert(1)>';
 const BIG = 50_000;
 
