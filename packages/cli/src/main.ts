@@ -15,6 +15,7 @@ commands:
           --clickhouse-database DB  --retention-days N  --role all|collector|api  (FLUORO_ROLE)
           --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
           --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
+          --sampling-rate F  --sampling-reservoir N  (the Default rule served to SDKs; default every request)
   traces  list recent traces, newest first
           --since 1h  --filter 'EXPR'  --limit 20  --url URL (FLUORO_URL, default http://127.0.0.1:2000)
   trace   show one trace as a timeline: fluoro trace TRACE_ID [--json] [--url URL]

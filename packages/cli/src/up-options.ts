@@ -16,6 +16,8 @@ export interface UpOptions {
   memoryLimit: string;
   /** Most accepted documents waiting for the store before new ones are dropped. */
   queueSize: number;
+  /** The Default sampling rule served to SDKs: fraction after the reservoir, and requests/s in it. */
+  sampling: { fixedRate: number; reservoirSize: number };
   role: 'all' | 'collector' | 'api';
   allowRemote: boolean;
 }
@@ -44,6 +46,8 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       'retention-days': { type: 'string' },
       'memory-limit': { type: 'string' },
       'queue-size': { type: 'string' },
+      'sampling-rate': { type: 'string' },
+      'sampling-reservoir': { type: 'string' },
       role: { type: 'string' },
       'allow-remote': { type: 'boolean' },
     },
@@ -67,9 +71,18 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     ),
     memoryLimit: values['memory-limit'] ?? env['FLUORO_MEMORY_LIMIT'] ?? UP_DEFAULTS.memoryLimit,
     queueSize: Number(values['queue-size'] ?? env['FLUORO_QUEUE_SIZE'] ?? UP_DEFAULTS.queueSize),
+    sampling: {
+      fixedRate: Number(values['sampling-rate'] ?? env['FLUORO_SAMPLING_RATE'] ?? 1),
+      reservoirSize: Number(values['sampling-reservoir'] ?? env['FLUORO_SAMPLING_RESERVOIR'] ?? 1),
+    },
     role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
+  const { fixedRate, reservoirSize } = options.sampling;
+  if (!(fixedRate >= 0 && fixedRate <= 1)) throw new UsageError('--sampling-rate must be between 0 and 1');
+  if (!Number.isInteger(reservoirSize) || reservoirSize < 0) {
+    throw new UsageError('--sampling-reservoir must be a whole number of requests per second');
+  }
   if (!['all', 'collector', 'api'].includes(options.role)) {
     throw new UsageError(`--role must be all, collector or api, not "${options.role}"`);
   }

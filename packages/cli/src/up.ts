@@ -19,6 +19,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.udp ? { udp: options.udp } : {}),
     http: options.http,
     role: options.role,
+    sampling: options.sampling,
     // ClickHouse wants few, large inserts (each batch is several INSERTs; many small parts slow its merges).
     writer: {
       maxQueued: options.queueSize,

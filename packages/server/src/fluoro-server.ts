@@ -11,7 +11,7 @@ import { batchGetTraces } from './xray-api/batch-get-traces.js';
 import { getTraceSummaries } from './xray-api/get-trace-summaries.js';
 import { groupsApi } from './xray-api/groups.js';
 import { putTraceSegments } from './xray-api/put-trace-segments.js';
-import { type DefaultSamplingRule, samplingApi } from './xray-api/sampling.js';
+import { type DefaultSamplingRule, FLUORO_DEFAULT_SAMPLING, samplingApi } from './xray-api/sampling.js';
 
 export interface FluoroServerOptions {
   store: Store;
@@ -20,6 +20,7 @@ export interface FluoroServerOptions {
   /** HTTP listen address (X-Ray API, ingest, Fluoro API). */
   http: { host: string; port: number };
   writer?: BatchWriterOptions;
+  /** The `Default` sampling rule served to SDKs (FLUORO_DEFAULT_SAMPLING: every request). */
   sampling?: DefaultSamplingRule;
   /**
    * What this process does: `collector` takes segments (UDP, PutTraceSegments, sampling),
@@ -46,10 +47,7 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const stats = new IngestStats();
   const maxQueued = options.writer?.maxQueued ?? 100_000;
   const writer = new BatchWriter(options.store, stats, options.writer);
-  const sampling = samplingApi(
-    options.sampling ?? { fixedRate: 0.05, reservoirSize: 1 },
-    Math.floor(Date.now() / 1000),
-  );
+  const sampling = samplingApi(options.sampling ?? FLUORO_DEFAULT_SAMPLING, Math.floor(Date.now() / 1000));
   const role = options.role ?? 'all';
   const router = new Router()
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))

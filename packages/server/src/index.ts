@@ -7,4 +7,4 @@ export {
 export { ApiError, invalidRequest } from './http/api-error.js';
 export type { BatchWriterOptions } from './ingest/batch-writer.js';
 export { IngestStats } from './ingest/ingest-stats.js';
-export type { DefaultSamplingRule } from './xray-api/sampling.js';
+export { type DefaultSamplingRule, FLUORO_DEFAULT_SAMPLING } from './xray-api/sampling.js';

@@ -5,8 +5,11 @@ const xrayExpress = require('aws-xray-sdk-express');
 const express = require('express4');
 
 AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
-// Trace every request: the test checks every one of them.
-AWSXRay.middleware.setSamplingRules({ version: 2, rules: [], default: { fixed_target: 100, rate: 1 } });
+// Trace every request: the test checks every one of them. With FLUORO_TEST_CENTRALIZED=1 the
+// SDK keeps its defaults and asks Fluoro (the daemon address) for the sampling rules instead.
+if (process.env.FLUORO_TEST_CENTRALIZED !== '1') {
+  AWSXRay.middleware.setSamplingRules({ version: 2, rules: [], default: { fixed_target: 100, rate: 1 } });
+}
 AWSXRay.setLogger({ error() {}, warn() {}, info() {}, debug() {} });
 
 const app = express();

@@ -1,11 +1,18 @@
 import { asObject } from '../http/read-input.js';
 
 export interface DefaultSamplingRule {
-  /** Fraction of requests traced after the reservoir, 0..1. X-Ray's default: 0.05. */
+  /** Fraction of requests traced after the reservoir, 0..1. Fluoro's default 1; X-Ray's 0.05. */
   fixedRate: number;
-  /** Requests per second traced before the fixed rate applies. X-Ray's default: 1. */
+  /** Requests per second traced before the fixed rate applies. Fluoro's default 1; X-Ray's 1. */
   reservoirSize: number;
 }
+
+/**
+ * Fluoro's `Default` rule traces every request: Fluoro has no per-trace bill, and "every API
+ * request" is what a developer running it locally expects to see. X-Ray's own default (the first
+ * request each second, then 5%) is `--sampling-rate 0.05 --sampling-reservoir 1`.
+ */
+export const FLUORO_DEFAULT_SAMPLING: DefaultSamplingRule = { fixedRate: 1, reservoirSize: 1 };
 
 /** Seconds between the SDKs' statistics reports, as X-Ray tells them. */
 const TARGET_INTERVAL_S = 10;
