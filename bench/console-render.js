@@ -1,35 +1,15 @@
 // Console benchmark: time to first render of a 10,000- and a 50,000-subsegment trace in headless
 // Chromium (Debian's, through playwright-core), against a real `fluoro up`. Reports the API's own
 // BatchGetTraces time beside it, so the browser's share (parse, timeline build, first paint) shows.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFluoroProcess } from './workload.js';
 
-const CLI = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const RUNS = 3;
-
-async function startFluoro(dataDir) {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'up', '--udp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', dataDir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (/fluoro: ready/.test(out)) resolve();
-    });
-    child.on('exit', () => reject(new Error(`fluoro up exited:\n${out}`)));
-  });
-  return { child, http: /listening http (\S+)/.exec(out)[1] };
-}
 
 /** One segment and `n` independent subsegments, uploaded with PutTraceSegments in batches. */
 async function sendTrace(http, n) {
@@ -86,7 +66,7 @@ export async function runConsoleBench() {
   }
   const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(join(tmpdir(), 'fluoro-bench-console-'));
-  const f = await startFluoro(dir);
+  const f = await startFluoroProcess(dir);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

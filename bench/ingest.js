@@ -1,12 +1,10 @@
 // Ingest benchmark: datagrams over real UDP into a real `fluoro up`, counted once stored.
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startFluoroProcess } from './workload.js';
 
-const CLI = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
 const HEADER = '{"format":"json","version":1}\n';
 const SPANS_PER_DOC = 5;
 
@@ -33,33 +31,12 @@ function datagram(i, t) {
   return Buffer.from(HEADER + JSON.stringify(doc));
 }
 
-async function startFluoro(dataDir) {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'up', '--udp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', dataDir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (/fluoro: ready/.test(out)) resolve();
-    });
-    child.on('exit', () => reject(new Error(`fluoro up exited:\n${out}`)));
-  });
-  const udp = /listening udp (\S+):(\d+)/.exec(out);
-  const http = /listening http (\S+)/.exec(out)[1];
-  return { child, host: udp[1], port: Number(udp[2]), http };
-}
-
 /** Offers `rate` datagrams per second for `seconds`, returns what was stored, the loss and spans/s. */
 export async function benchIngest({ rate, seconds: duration }) {
   const count = rate * duration;
   const burst = Math.max(1, Math.round(rate / 100));
   const dir = mkdtempSync(join(tmpdir(), 'fluoro-bench-'));
-  const f = await startFluoro(dir);
+  const f = await startFluoroProcess(dir);
   const sock = createSocket('udp4');
   const t = Math.floor(Date.now() / 1000);
   const stats = async () => (await (await fetch(`${f.http}/api/stats`)).json()).ingest;
