@@ -23,6 +23,16 @@ export const MAX_DATAGRAM_BYTES = 65_507;
 /** Documents may be at most this many bytes so header + document fits in one datagram. */
 export const MAX_DOCUMENT_BYTES = MAX_DATAGRAM_BYTES - Buffer.byteLength(PROTOCOL_HEADER);
 
+/** The header as bytes, copied in front of each document. */
+const HEADER_BYTES = Buffer.from(PROTOCOL_HEADER);
+
+/**
+ * Datagrams are encoded into slabs of this size (a new slab when the rest cannot hold the worst
+ * case), so a send costs one UTF-8 write, not a header concatenation, a length scan and a
+ * buffer allocation. Encoded bytes are never overwritten: sends in flight keep their slab alive.
+ */
+const SLAB_BYTES = 256 * 1024;
+
 /** Sends still waiting for the OS beyond which new documents are dropped (and counted). */
 export const MAX_IN_FLIGHT = 10_000;
 
@@ -32,6 +42,8 @@ export class UdpEmitter implements Emitter {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
+  private slab = Buffer.allocUnsafe(0);
+  private slabUsed = 0;
   sentCount = 0;
 
   constructor(
@@ -49,15 +61,11 @@ export class UdpEmitter implements Emitter {
       this.drops.drop('backlog', `more than ${MAX_IN_FLIGHT} datagrams waiting for the OS`);
       return;
     }
-    const datagram = PROTOCOL_HEADER + document;
     try {
       const socket = this.getSocket();
+      const datagram = this.encode(document);
       this.inFlight++;
-      socket.send(datagram, this.port, this.host, (err) => {
-        if (err) this.drops.drop('send_error', `${this.host}:${this.port}: ${err.message}`);
-        else this.sentCount++;
-        this.settle();
-      });
+      socket.send(datagram, this.port, this.host, this.afterSend);
     } catch (err) {
       this.drops.drop('send_error', `${this.host}:${this.port}: ${(err as Error).message}`);
     }
@@ -80,6 +88,29 @@ export class UdpEmitter implements Emitter {
         // already closed
       }
     }
+  }
+
+  /** Called by the socket once per datagram (one function for all sends). */
+  private readonly afterSend = (err: Error | null): void => {
+    if (err) this.drops.drop('send_error', `${this.host}:${this.port}: ${err.message}`);
+    else this.sentCount++;
+    this.settle();
+  };
+
+  /** `PROTOCOL_HEADER + document` as UTF-8, in the current slab. */
+  private encode(document: string): Buffer {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes, so the write is never truncated.
+    const worst = HEADER_BYTES.length + document.length * 3;
+    if (this.slab.length - this.slabUsed < worst) {
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, worst));
+      this.slabUsed = 0;
+    }
+    const slab = this.slab;
+    const start = this.slabUsed;
+    HEADER_BYTES.copy(slab, start);
+    const end = start + HEADER_BYTES.length + slab.write(document, start + HEADER_BYTES.length);
+    this.slabUsed = end;
+    return slab.subarray(start, end);
   }
 
   private settle(): void {
