@@ -1,12 +1,10 @@
 import { ClickHouseStore } from '@fluoro/store';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  allocateClickHousePorts,
   type ClickHouseServer,
   describeWithClickHouse,
-  startClickHouse,
-  startZooKeeper,
-  type ZooKeeper,
+  type ShardedCluster,
+  startShardedCluster,
 } from '../../store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { differentialBatch, replacedDocumentCase } from './differential.test-helpers.js';
 import { toGroupLookup } from './group-lookup.js';
@@ -19,7 +17,6 @@ const CLUSTER = 'fluoro_test';
 describeWithClickHouse(
   'SQL (ClickHouse cluster, two shards) agrees with the evaluator',
   () => {
-    let zk: ZooKeeper;
     let servers: ClickHouseServer[] = [];
     const open = (database: string, server = 0) =>
       ClickHouseStore.open({
@@ -28,23 +25,12 @@ describeWithClickHouse(
         clusterName: CLUSTER,
       });
 
+    let cluster: ShardedCluster | undefined;
     beforeAll(async () => {
-      zk = await startZooKeeper();
-      const ports = [await allocateClickHousePorts(), await allocateClickHousePorts()];
-      const shardTcpPorts = ports.map((p) => p.tcp);
-      servers = await Promise.all(
-        ports.map((p, i) =>
-          startClickHouse({
-            ports: p,
-            cluster: { name: CLUSTER, shardTcpPorts, zooKeeperPort: zk.port, shard: i + 1 },
-          }),
-        ),
-      );
+      cluster = await startShardedCluster(CLUSTER);
+      servers = cluster.servers;
     });
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.dispose()));
-      await zk?.dispose();
-    });
+    afterAll(() => cluster?.dispose());
 
     it('120 random expressions over 60 random traces', () =>
       differentialBatch(() => open('fluoro_filter_c'), 200, 60, 120));

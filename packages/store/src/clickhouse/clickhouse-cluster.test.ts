@@ -2,12 +2,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStoreConformance, entityId, ingested, traceId } from '../conformance.test-helpers.js';
 import type { IngestedDocument, Store } from '../store.js';
 import {
-  allocateClickHousePorts,
   type ClickHouseServer,
   describeWithClickHouse,
-  startClickHouse,
-  startZooKeeper,
-  type ZooKeeper,
+  type ShardedCluster,
+  startShardedCluster,
 } from './clickhouse-harness.test-helpers.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 import { ClickHouseHttp } from './http-client.js';
@@ -18,7 +16,6 @@ const traceEpoch = (tid: string) => Number.parseInt(tid.slice(2, 10), 16);
 describeWithClickHouse(
   'ClickHouseStore on a two-shard cluster coordinated by ZooKeeper',
   () => {
-    let zk: ZooKeeper;
     let servers: ClickHouseServer[] = [];
     let n = 0;
     const databases = new WeakMap<Store, string>();
@@ -28,23 +25,12 @@ describeWithClickHouse(
       return s;
     };
 
+    let cluster: ShardedCluster | undefined;
     beforeAll(async () => {
-      zk = await startZooKeeper();
-      const ports = [await allocateClickHousePorts(), await allocateClickHousePorts()];
-      const shardTcpPorts = ports.map((p) => p.tcp);
-      servers = await Promise.all(
-        ports.map((p, i) =>
-          startClickHouse({
-            ports: p,
-            cluster: { name: CLUSTER, shardTcpPorts, zooKeeperPort: zk.port, shard: i + 1 },
-          }),
-        ),
-      );
+      cluster = await startShardedCluster(CLUSTER);
+      servers = cluster.servers;
     });
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.dispose()));
-      await zk?.dispose();
-    });
+    afterAll(() => cluster?.dispose());
 
     describeStoreConformance('ClickHouse cluster', {
       open: () => open(),

@@ -344,3 +344,29 @@ function fourLetterWord(port: number, word: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+/** A running two-shard cluster: ZooKeeper plus one clickhouse-server per shard, all on loopback. */
+export interface ShardedCluster {
+  servers: ClickHouseServer[];
+  dispose(): Promise<void>;
+}
+
+/** Starts ZooKeeper and `shards` clickhouse-servers configured as cluster `name`, one shard each. */
+export async function startShardedCluster(name: string, shards = 2): Promise<ShardedCluster> {
+  const zk = await startZooKeeper();
+  const ports = [];
+  for (let i = 0; i < shards; i++) ports.push(await allocateClickHousePorts());
+  const shardTcpPorts = ports.map((p) => p.tcp);
+  const servers = await Promise.all(
+    ports.map((p, i) =>
+      startClickHouse({ ports: p, cluster: { name, shardTcpPorts, zooKeeperPort: zk.port, shard: i + 1 } }),
+    ),
+  );
+  return {
+    servers,
+    async dispose() {
+      await Promise.all(servers.map((s) => s.dispose()));
+      await zk.dispose();
+    },
+  };
+}
