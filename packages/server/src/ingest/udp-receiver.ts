@@ -6,6 +6,11 @@ import type { IngestStats } from './ingest-stats.js';
 
 /** Largest datagram the X-Ray daemon reads (its 64 KiB buffer); longer ones are rejected, not truncated. */
 const MAX_DATAGRAM_BYTES = 64 * 1024;
+/**
+ * Kernel receive buffer asked for: it absorbs bursts while a store write holds the event loop.
+ * Linux caps it at net.core.rmem_max (often 208 KiB), so a smaller grant is reported at start.
+ */
+const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /** Listens for X-Ray daemon-protocol datagrams and hands valid documents to the writer. */
 export async function startUdpReceiver(
@@ -16,7 +21,7 @@ export async function startUdpReceiver(
 ): Promise<{ socket: Socket; address: string; close(): Promise<void> }> {
   const socket = createSocket({
     type: host.includes(':') ? 'udp6' : 'udp4',
-    recvBufferSize: 8 * 1024 * 1024,
+    recvBufferSize: RECEIVE_BUFFER_BYTES,
   });
   socket.on('message', (msg) => {
     if (msg.length > MAX_DATAGRAM_BYTES) {
@@ -41,6 +46,12 @@ export async function startUdpReceiver(
       resolve();
     });
   });
+  const granted = socket.getRecvBufferSize();
+  if (granted < RECEIVE_BUFFER_BYTES) {
+    console.error(
+      `fluoro: the UDP receive buffer is ${granted} bytes (asked ${RECEIVE_BUFFER_BYTES}); bursts may be lost: raise net.core.rmem_max (docs/ingest.md)`,
+    );
+  }
   const a = socket.address();
   let closed = false;
   return {
