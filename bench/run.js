@@ -12,7 +12,7 @@ const ms = (n) => `${n.toFixed(2)} ms`;
 async function ingest() {
   console.log('## UDP ingest (fluoro up, real UDP on loopback, 5 spans per datagram, 3 s per rate)');
   console.log('offered segments/s | stored | lost   | spans/s stored');
-  for (const rate of [1_000, 2_000, 4_000, 8_000, 16_000]) {
+  for (const rate of [2_000, 4_000, 8_000, 16_000, 24_000, 32_000]) {
     const r = await benchIngest({ rate, seconds: 3 });
     console.log(
       `${fmt(rate).padStart(18)} | ${fmt(r.written).padStart(6)} | ${r.lossPct.toFixed(1).padStart(5)}% | ${fmt(r.spansPerSec)}`,
