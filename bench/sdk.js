@@ -20,6 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SDK_SECONDS ?? 3);
+// BENCH_SDK_ONLY=regex runs only the matching cases (e.g. `^http:`), for profiling one path.
+const ONLY = new RegExp(process.env.BENCH_SDK_ONLY ?? '');
 const ROUNDS = Number(process.env.BENCH_SDK_ROUNDS ?? 2);
 const BATCH = 50;
 const self = fileURLToPath(import.meta.url);
@@ -153,6 +155,13 @@ const hello = (_req, res) => {
 
 const serverCases = {
   'http:baseline': async () => require('node:http').createServer(hello),
+  // The floor for any SDK that follows context on Node 20: AsyncLocalStorage.run per request
+  // (and the async hooks it turns on for every socket write, timer and tick), recording nothing.
+  'http:als': async () => {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const storage = new AsyncLocalStorage();
+    return require('node:http').createServer((req, res) => storage.run({}, hello, req, res));
+  },
   'http:fluoro': async (sink) => {
     const sdk = await loadFluoro(sink);
     return require('node:http').createServer(sdk.traceHttp(hello));
@@ -216,6 +225,8 @@ async function worker(kind, name, sink) {
     process.exit(0);
   }
   const server = await serverCases[name](sink);
+  // Exit cleanly when the driver is done, so `NODE_OPTIONS=--cpu-prof` writes a profile.
+  process.on('SIGTERM', () => process.exit(0));
   server.keepAliveTimeout = 60_000;
   // Server CPU time per request between the driver's 'start' and 'report' lines.
   let requests = 0;
@@ -245,7 +256,9 @@ async function worker(kind, name, sink) {
 // ---------------------------------------------------------------- driver
 
 function startWorker(kind, name, sink) {
-  const child = spawn(process.execPath, [self, '--worker', kind, name, sink], {
+  // BENCH_SDK_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles each case's process.
+  const nodeArgs = (process.env.BENCH_SDK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, self, '--worker', kind, name, sink], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = [];
@@ -321,6 +334,7 @@ export async function runSdkBench() {
   const capture = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ['baseline', 'als', 'fluoro', 'xray', 'otel']) {
+      if (!ONLY.test(`capture:${name}`)) continue;
       const { firstLine } = startWorker('capture', name, sinkAddress);
       capture[name] = Math.max(capture[name] ?? 0, (await firstLine).opsPerSec);
     }
@@ -329,6 +343,7 @@ export async function runSdkBench() {
   const cpu = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of Object.keys(serverCases)) {
+      if (!ONLY.test(name)) continue;
       const { child, firstLine, nextLine } = startWorker('server', name, sinkAddress);
       const { port } = await firstLine;
       const rate = await load(port, SECONDS, () => child.stdin.write('start\n'));
@@ -347,6 +362,7 @@ export async function runSdkBench() {
   const rows = [];
   const out = [];
   const row = (name, opsPerSec, ratioVsPeer, detail) => {
+    if (opsPerSec === undefined || Number.isNaN(opsPerSec)) return; // case filtered out
     rows.push({ name, opsPerSec, ratioVsPeer });
     out.push({ name, opsPerSec, ratioVsPeer, detail });
   };
@@ -377,6 +393,7 @@ export async function runSdkBench() {
   ];
   const labels = {
     'http:baseline': 'http: hello world, no SDK',
+    'http:als': 'http: AsyncLocalStorage.run only (floor)',
     'http:fluoro': 'http: Fluoro traceHttp, all sampled',
     'http:otel': 'http: OTel HttpInstrumentation, all sampled',
     'http:fluoro-default': 'http: Fluoro traceHttp, default sampling',
@@ -387,8 +404,18 @@ export async function runSdkBench() {
     'express:fluoro-default': 'express: Fluoro expressTracing, default sampling',
     'express:xray-default': 'express: X-Ray openSegment, default sampling',
   };
-  for (const [, base, ...pairs] of groups) {
-    row(labels[base], http[base], null, `${cpu[base].toFixed(1)} µs CPU/req`);
+  for (const [group, base, ...pairs] of groups) {
+    row(labels[base], http[base], null, `${cpu[base]?.toFixed(1)} µs CPU/req`);
+    if (group === 'http') {
+      const loss = 1 - http['http:als'] / http[base];
+      const added = cpu['http:als'] - cpu[base];
+      row(
+        labels['http:als'],
+        http['http:als'],
+        null,
+        `${(loss * 100).toFixed(1)} % rate loss, +${added.toFixed(1)} µs CPU/req`,
+      );
+    }
     for (const [ours, peer] of pairs) {
       const added = (name) => cpu[name] - cpu[base];
       for (const name of [ours, peer]) {

@@ -123,7 +123,7 @@ export function traceSegment<T>(
   options: Omit<BeginSegmentOptions, 'name'> = {},
 ): T {
   if (!recorder.enabled) return fn(NOOP_ENTITY);
-  const segment = recorder.beginSegment({ ...options, name });
+  const segment = recorder.beginSegment(options, name);
   let result: T;
   try {
     result = recorder.run(segment, () => fn(segment));

@@ -3,70 +3,48 @@ import type { ContextEntity } from '../recorder.js';
 import { recorder } from '../recorder.js';
 
 const ENTITY = Symbol.for('fluoro.boundEntity');
-const ORIGINALS = Symbol.for('fluoro.boundOriginals');
+const PATCHED = Symbol.for('fluoro.emitPatched');
 
-type Listener = ((...args: unknown[]) => unknown) & { listener?: Listener };
-type AddOrRemove = (this: Bound, event: string | symbol, listener: Listener) => EventEmitter;
-type Bound = EventEmitter & {
-  [ENTITY]?: ContextEntity;
-  [ORIGINALS]?: Record<string, AddOrRemove>;
-} & Record<string, unknown>;
+type Emit = (this: Bound, event: string | symbol, ...args: unknown[]) => boolean;
+type Bound = EventEmitter & { [ENTITY]?: ContextEntity };
+type Patchable = { emit: Emit; [PATCHED]?: true };
 
-function wrapListener(entity: ContextEntity, listener: Listener): Listener {
-  const bound: Listener = function (this: unknown, ...args: unknown[]) {
-    return recorder.storage.run(entity, () => listener.apply(this, args));
-  };
-  bound.listener = listener;
-  return bound;
-}
-
-// Shared replacements: binding an emitter allocates nothing per method. `once` and
-// `prependOnceListener` call `on` / `prependListener` internally.
-function makeAdder(method: string): AddOrRemove {
-  return function (this: Bound, event, listener) {
-    const original = this[ORIGINALS]![method]!;
+/** The emit of a bound emitter: its listeners run in the bound entity's context. */
+function patchedEmit(original: Emit): Emit {
+  return function emit(this: Bound, event, ...args) {
     const entity = this[ENTITY];
-    if (typeof listener !== 'function' || entity === undefined) return original.call(this, event, listener);
-    return original.call(this, event, wrapListener(entity, listener));
-  };
-}
-
-function makeRemover(method: string): AddOrRemove {
-  return function (this: Bound, event, listener) {
-    const original = this[ORIGINALS]![method]!;
-    const raw = this.rawListeners(event) as Listener[];
-    for (let i = raw.length - 1; i >= 0; i--) {
-      const l = raw[i]!;
-      if (l === listener || l.listener === listener || l.listener?.listener === listener) {
-        return original.call(this, event, l);
-      }
+    if (entity === undefined || recorder.storage.getStore() === entity || this.listenerCount(event) === 0) {
+      return original.call(this, event, ...args);
     }
-    return original.call(this, event, listener);
+    return recorder.storage.run(entity, () => original.call(this, event, ...args));
   };
 }
-
-const REPLACEMENTS: Record<string, AddOrRemove> = {
-  on: makeAdder('on'),
-  addListener: makeAdder('addListener'),
-  prependListener: makeAdder('prependListener'),
-  removeListener: makeRemover('removeListener'),
-  off: makeRemover('off'),
-};
-const METHODS = Object.keys(REPLACEMENTS);
 
 /**
- * Makes listeners added to `emitter` from now on run in `entity`'s context, whatever context
- * the emitter fires from (socket callbacks, for streams). Removing a listener by the function
- * that was added keeps working, for `on` and `once` alike.
+ * Makes `emitter`'s listeners run in `entity`'s context, whatever context the emitter fires from
+ * (socket callbacks, for streams). Listeners are not wrapped, so adding and removing them is
+ * untouched.
+ *
+ * This runs for every request, so it must cost almost nothing: `emit` is replaced once per
+ * prototype (an `IncomingMessage`, `ServerResponse` or a framework's request prototype) with
+ * one that looks for the entity on the object, and binding an emitter stores that one property.
+ * An emitter whose own `emit` was set by other code is patched on the instance instead.
  */
 export function bindEmitter(emitter: EventEmitter, entity: ContextEntity): void {
   const target = emitter as Bound;
   if (target[ENTITY] !== undefined) return;
   target[ENTITY] = entity;
-  const originals: Record<string, AddOrRemove> = {};
-  for (const method of METHODS) {
-    originals[method] = target[method] as AddOrRemove;
-    target[method] = REPLACEMENTS[method];
+  if (Object.hasOwn(target, 'emit')) {
+    const own = target as unknown as Patchable;
+    own.emit = patchedEmit(own.emit);
+    return;
   }
-  target[ORIGINALS] = originals;
+  const proto = Object.getPrototypeOf(target) as Patchable | null;
+  if (proto === null || Object.hasOwn(proto, PATCHED)) return;
+  Object.defineProperty(proto, 'emit', {
+    value: patchedEmit(proto.emit),
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(proto, PATCHED, { value: true });
 }

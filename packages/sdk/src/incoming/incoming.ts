@@ -95,7 +95,8 @@ export function endIncoming(
       const response: { status: number; content_length?: number } = { status };
       if (contentLength !== undefined && Number.isFinite(contentLength))
         response.content_length = contentLength;
-      segment.http = { ...segment.http, response };
+      if (segment.http) segment.http.response = response;
+      else segment.http = { response };
       segment.setStatus(status);
     }
     if (error !== undefined && segment.cause === undefined) segment.addError(error);

@@ -13,9 +13,53 @@ export function traceOf(req: IncomingMessage): IncomingTrace | undefined {
   return (req as Traced)[TRACE];
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+/** The request headers Fluoro reads (first value of each). */
+interface TraceHeaders {
+  host: string | undefined;
+  userAgent: string | undefined;
+  forwardedFor: string | undefined;
+  xray: string | undefined;
+  traceparent: string | undefined;
+}
+
+/**
+ * Reads the headers Fluoro needs from `rawHeaders` in one pass. Node builds `req.headers`
+ * lazily, for the whole request, and that costs more than everything else the middleware does
+ * for an unsampled request; an app that reads `req.headers` itself pays for it either way.
+ */
+function readHeaders(req: IncomingMessage): TraceHeaders {
+  const found: TraceHeaders = {
+    host: undefined,
+    userAgent: undefined,
+    forwardedFor: undefined,
+    xray: undefined,
+    traceparent: undefined,
+  };
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Compare lowercased names only where the length matches one Fluoro reads.
+    switch (name.length) {
+      case 4:
+        if (found.host === undefined && name.toLowerCase() === 'host') found.host = raw[i + 1];
+        break;
+      case 10:
+        if (found.userAgent === undefined && name.toLowerCase() === 'user-agent')
+          found.userAgent = raw[i + 1];
+        break;
+      case 11:
+        if (found.traceparent === undefined && name.toLowerCase() === 'traceparent')
+          found.traceparent = raw[i + 1];
+        break;
+      case 15: {
+        const lower = name.toLowerCase();
+        if (found.forwardedFor === undefined && lower === 'x-forwarded-for') found.forwardedFor = raw[i + 1];
+        else if (found.xray === undefined && lower === 'x-amzn-trace-id') found.xray = raw[i + 1];
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /**
@@ -30,17 +74,18 @@ export function traceNodeRequest(
 ): IncomingTrace | undefined {
   const existing = (req as Traced)[TRACE];
   if (existing) return existing;
+  const headers = readHeaders(req);
   const trace = startIncoming(
     {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
-      host: header(req, 'host'),
+      host: headers.host,
       secure: Boolean((req.socket as { encrypted?: boolean } | undefined)?.encrypted),
-      userAgent: header(req, 'user-agent'),
-      forwardedFor: header(req, 'x-forwarded-for'),
+      userAgent: headers.userAgent,
+      forwardedFor: headers.forwardedFor,
       remoteAddress: req.socket?.remoteAddress,
-      xrayHeader: header(req, 'x-amzn-trace-id'),
-      traceparent: header(req, 'traceparent'),
+      xrayHeader: headers.xray,
+      traceparent: headers.traceparent,
     },
     options,
   );

@@ -35,6 +35,7 @@ export function recordRemoteResponse(
 ): void {
   const response: { status: number; content_length?: number } = { status };
   if (contentLength !== undefined && Number.isFinite(contentLength)) response.content_length = contentLength;
-  sub.http = { ...sub.http, response };
+  if (sub.http) sub.http.response = response;
+  else sub.http = { response };
   sub.setStatus(status);
 }
