@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -55,41 +56,70 @@ function loadXRay(sink, rules = SAMPLE_ALL) {
   return AWSXRay;
 }
 
-function loadOtel(ratio) {
+/**
+ * OpenTelemetry with a batch span processor. `exporter: 'otlp'` ships spans as OTLP/HTTP JSON
+ * to the driver's sink (how OpenTelemetry is deployed, and the same work Fluoro's figures
+ * include); `'discard'` drops them in the exporter, so spans are never serialised.
+ */
+function loadOtel(ratio, exporterKind) {
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
   const {
     BatchSpanProcessor,
     ParentBasedSampler,
     TraceIdRatioBasedSampler,
   } = require('@opentelemetry/sdk-trace-base');
-  const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+  let exporter;
+  if (exporterKind === 'otlp') {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+    exporter = new OTLPTraceExporter({ url: process.env.FLUORO_BENCH_OTLP_URL });
+  } else exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
   const sampler =
     ratio === undefined ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
-  const provider = new NodeTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  // A queue large enough that no span is dropped at benchmark rates (the default 2,048 would
+  // drop most of them, which would make OpenTelemetry look cheaper than it is).
+  const processor = new BatchSpanProcessor(exporter, {
+    maxQueueSize: 100_000,
+    maxExportBatchSize: 2_048,
+    scheduledDelayMillis: 200,
+  });
+  const provider = new NodeTracerProvider({ sampler, spanProcessors: [processor] });
   provider.register();
   return provider;
 }
 
-/** Runs `batch` (BATCH ops) repeatedly for `seconds`; returns ops/s. */
+/** One turn of the event loop, so timers and I/O (exports, send callbacks) run in the measured time. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `batch` (BATCH ops, then one event-loop turn) repeatedly for `seconds`; returns ops/s and
+ * the ops run in all, warm-up included (to check what the peers delivered).
+ */
 async function measure(batch, seconds) {
+  let total = 0;
   const warmEnd = performance.now() + 500;
-  while (performance.now() < warmEnd) await batch();
+  while (performance.now() < warmEnd) {
+    await batch();
+    await turn();
+    total += BATCH;
+  }
   let ops = 0;
   const start = performance.now();
   const end = start + seconds * 1000;
   while (performance.now() < end) {
     await batch();
+    await turn();
     ops += BATCH;
   }
-  return ops / ((performance.now() - start) / 1000);
+  return { opsPerSec: ops / ((performance.now() - start) / 1000), total: total + ops };
 }
 
 const captureCases = {
   async baseline() {
-    return () =>
-      (async () => {
+    return {
+      batch: async () => {
         for (let i = 0; i < BATCH; i++) await noop();
-      })();
+      },
+    };
   },
   // The floor every context-propagating SDK pays on Node 20: AsyncLocalStorage.run per call
   // (and the async hooks it enables), recording nothing.
@@ -97,20 +127,21 @@ const captureCases = {
     const { AsyncLocalStorage } = await import('node:async_hooks');
     const storage = new AsyncLocalStorage();
     const one = () => storage.run({}, noop);
-    return () =>
-      storage.run({}, async () => {
-        for (let i = 0; i < BATCH; i++) await one();
-      });
+    return {
+      batch: () =>
+        storage.run({}, async () => {
+          for (let i = 0; i < BATCH; i++) await one();
+        }),
+    };
   },
   async fluoro(sink) {
     const sdk = await loadFluoro(sink);
-    let n = 0;
-    return async () => {
-      await sdk.traceSegment('bench', async () => {
-        for (let i = 0; i < BATCH; i++) await sdk.capture('noop', noop);
-      });
-      // Let the socket drain now and then so nothing is dropped for backlog.
-      if (++n % 100 === 0) await sdk.flush();
+    return {
+      batch: () =>
+        sdk.traceSegment('bench', async () => {
+          for (let i = 0; i < BATCH; i++) await sdk.capture('noop', noop);
+        }),
+      done: () => sdk.flush(),
     };
   },
   async xray(sink) {
@@ -121,7 +152,7 @@ const captureCases = {
         await noop();
         sub.close();
       });
-    return () =>
+    const batch = () =>
       new Promise((resolve, reject) => {
         ns.run(() => {
           const segment = new AWSXRay.Segment('bench');
@@ -132,21 +163,29 @@ const captureCases = {
           })().then(resolve, reject);
         });
       });
+    return { batch };
   },
-  async otel() {
-    const tracer = loadOtel().getTracer('bench');
-    const one = () =>
-      tracer.startActiveSpan('noop', async (span) => {
-        await noop();
-        span.end();
-      });
-    return () =>
+  otel: async () => otelCapture('discard'),
+  'otel-otlp': async () => otelCapture('otlp'),
+};
+
+function otelCapture(exporterKind) {
+  const provider = loadOtel(undefined, exporterKind);
+  const tracer = provider.getTracer('bench');
+  const one = () =>
+    tracer.startActiveSpan('noop', async (span) => {
+      await noop();
+      span.end();
+    });
+  return {
+    batch: () =>
       tracer.startActiveSpan('bench', async (root) => {
         for (let i = 0; i < BATCH; i++) await one();
         root.end();
-      });
-  },
-};
+      }),
+    done: () => provider.forceFlush(),
+  };
+}
 
 const hello = (_req, res) => {
   res.setHeader('content-type', 'text/plain');
@@ -166,15 +205,25 @@ const serverCases = {
     const sdk = await loadFluoro(sink);
     return require('node:http').createServer(sdk.traceHttp(hello));
   },
-  'http:otel': async () => otelServer(),
+  'http:otel': async () => otelServer(undefined, 'discard'),
+  'http:otel-otlp': async () => otelServer(undefined, 'otlp'),
   // Default sampling: Fluoro's and X-Ray's 1 request/s + 5 %; OpenTelemetry at a 5 % ratio.
   'http:fluoro-default': async (sink) => {
     const sdk = await loadFluoro(sink, { centralized: false });
     return require('node:http').createServer(sdk.traceHttp(hello));
   },
-  'http:otel-5%': async () => otelServer(0.05),
+  'http:otel-5%': async () => otelServer(0.05, 'discard'),
+  'http:otel-otlp-5%': async () => otelServer(0.05, 'otlp'),
   'express:baseline': async () => {
     const app = require('express')();
+    app.get('/', hello);
+    return require('node:http').createServer(app);
+  },
+  'express:als': async () => {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const storage = new AsyncLocalStorage();
+    const app = require('express')();
+    app.use((_req, _res, next) => storage.run({}, next));
     app.get('/', hello);
     return require('node:http').createServer(app);
   },
@@ -199,10 +248,10 @@ const serverCases = {
     xrayExpressServer(sink, { version: 2, rules: [], default: { fixed_target: 1, rate: 0.05 } }),
 };
 
-function otelServer(ratio) {
+function otelServer(ratio, exporterKind) {
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
-  const provider = loadOtel(ratio);
+  const provider = loadOtel(ratio, exporterKind);
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation()] });
   return require('node:http').createServer(hello);
 }
@@ -219,9 +268,11 @@ function xrayExpressServer(sink, rules) {
 
 async function worker(kind, name, sink) {
   if (kind === 'capture') {
-    const batch = await captureCases[name](sink);
-    const opsPerSec = await measure(batch, SECONDS);
-    process.stdout.write(`${JSON.stringify({ opsPerSec })}\n`);
+    const { batch, done } = await captureCases[name](sink);
+    const { opsPerSec, total } = await measure(batch, SECONDS);
+    // After the measurement: deliver what is still queued, so the driver can count it.
+    await done?.();
+    process.stdout.write(`${JSON.stringify({ opsPerSec, total })}\n`);
     process.exit(0);
   }
   const server = await serverCases[name](sink);
@@ -320,7 +371,64 @@ async function load(port, seconds, onStart, connections = 8, depth = 16) {
   return rate;
 }
 
-/** Runs every case and prints a table; returns rows {name, opsPerSec, ratioVsPeer}. */
+/** An OTLP/HTTP endpoint that accepts every export and counts the spans in it. */
+async function startOtlpSink() {
+  let spans = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      for (let i = body.indexOf('"spanId"'); i >= 0; i = body.indexOf('"spanId"', i + 8)) spans++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${server.address().port}/v1/traces`, spans: () => spans, server };
+}
+
+const CAPTURE_CASES = ['baseline', 'als', 'fluoro', 'xray', 'otel-otlp', 'otel'];
+const LABELS = {
+  'capture:baseline': 'capture: async no-op, no SDK',
+  'capture:als': 'capture: AsyncLocalStorage.run only (floor)',
+  'capture:fluoro': 'capture: Fluoro capture()',
+  'capture:xray': 'capture: X-Ray captureAsyncFunc',
+  'capture:otel-otlp': 'capture: OTel startActiveSpan, OTLP export',
+  'capture:otel': 'capture: OTel startActiveSpan, spans discarded',
+  'http:baseline': 'http: hello world, no SDK',
+  'http:als': 'http: AsyncLocalStorage.run only (floor)',
+  'http:fluoro': 'http: Fluoro traceHttp, all sampled',
+  'http:otel-otlp': 'http: OTel HttpInstrumentation, OTLP, all sampled',
+  'http:otel': 'http: OTel HttpInstrumentation, discarded, all',
+  'http:fluoro-default': 'http: Fluoro traceHttp, default sampling',
+  'http:otel-otlp-5%': 'http: OTel HttpInstrumentation, OTLP, 5 %',
+  'http:otel-5%': 'http: OTel HttpInstrumentation, discarded, 5 %',
+  'express:baseline': 'express: hello world, no SDK',
+  'express:als': 'express: AsyncLocalStorage.run only (floor)',
+  'express:fluoro': 'express: Fluoro expressTracing, all sampled',
+  'express:xray': 'express: X-Ray openSegment, all sampled',
+  'express:fluoro-default': 'express: Fluoro expressTracing, default sampling',
+  'express:xray-default': 'express: X-Ray openSegment, default sampling',
+};
+
+/**
+ * Which rows are compared: Fluoro's cost is divided by the cheaper of the peers that ship their
+ * data (X-Ray over UDP, OpenTelemetry over OTLP); OpenTelemetry with its spans discarded is
+ * shown for reference against the same Fluoro row.
+ */
+const COMPARISONS = [
+  { ours: 'capture:fluoro', peers: ['capture:xray', 'capture:otel-otlp'], reference: 'capture:otel' },
+  { ours: 'http:fluoro', peers: ['http:otel-otlp'], reference: 'http:otel' },
+  { ours: 'http:fluoro-default', peers: ['http:otel-otlp-5%'], reference: 'http:otel-5%' },
+  { ours: 'express:fluoro', peers: ['express:xray'] },
+  { ours: 'express:fluoro-default', peers: ['express:xray-default'] },
+];
+
+/** Runs every case and prints a table; returns rows {name, value, cost, ratio, detail}. */
 export async function runSdkBench() {
   const sink = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   let datagrams = 0;
@@ -328,117 +436,100 @@ export async function runSdkBench() {
   sink.bind(0, '127.0.0.1');
   await once(sink, 'listening');
   const sinkAddress = `127.0.0.1:${sink.address().port}`;
+  const otlp = await startOtlpSink();
+  process.env.FLUORO_BENCH_OTLP_URL = otlp.url;
 
   // Cases run round-robin, ROUNDS times; each keeps its best round (the machine is shared, so
   // the best round is the one least disturbed by other work).
-  const capture = {};
+  const rate = {};
+  const cost = {};
+  const delivered = {};
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of ['baseline', 'als', 'fluoro', 'xray', 'otel']) {
+    for (const name of CAPTURE_CASES) {
       if (!ONLY.test(`capture:${name}`)) continue;
-      const { firstLine } = startWorker('capture', name, sinkAddress);
-      capture[name] = Math.max(capture[name] ?? 0, (await firstLine).opsPerSec);
+      const before = { datagrams, spans: otlp.spans() };
+      const { firstLine, child } = startWorker('capture', name, sinkAddress);
+      const key = `capture:${name}`;
+      const { opsPerSec, total } = await firstLine;
+      await once(child, 'exit');
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the sinks read what is in flight
+      rate[key] = Math.max(rate[key] ?? 0, opsPerSec);
+      // Captures that reached a sink: 50 per Fluoro datagram, one per OTLP span (less the roots).
+      if (name === 'fluoro') delivered[key] = ((datagrams - before.datagrams) * BATCH) / total;
+      if (name === 'otel-otlp')
+        delivered[key] = ((otlp.spans() - before.spans) * BATCH) / (BATCH + 1) / total;
     }
   }
-  const http = {};
-  const cpu = {};
+  for (const name of CAPTURE_CASES.slice(1)) {
+    const key = `capture:${name}`;
+    // µs per capture above the bare async call.
+    if (rate[key] !== undefined) cost[key] = 1e6 / rate[key] - 1e6 / rate['capture:baseline'];
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of Object.keys(serverCases)) {
       if (!ONLY.test(name)) continue;
       const { child, firstLine, nextLine } = startWorker('server', name, sinkAddress);
       const { port } = await firstLine;
-      const rate = await load(port, SECONDS, () => child.stdin.write('start\n'));
+      const perSecond = await load(port, SECONDS, () => child.stdin.write('start\n'));
       child.stdin.write('report\n');
       const { cpuUsPerRequest } = await nextLine();
-      http[name] = Math.max(http[name] ?? 0, rate);
-      cpu[name] = Math.min(cpu[name] ?? Number.POSITIVE_INFINITY, cpuUsPerRequest);
+      rate[name] = Math.max(rate[name] ?? 0, perSecond);
+      cost[name] = Math.min(cost[name] ?? Number.POSITIVE_INFINITY, cpuUsPerRequest);
       child.kill();
       await once(child, 'exit');
     }
   }
   sink.close();
-
-  const costUs = (ops) => 1e6 / ops - 1e6 / capture.baseline;
-  const peerCost = Math.min(costUs(capture.xray), costUs(capture.otel));
-  const rows = [];
-  const out = [];
-  const row = (name, opsPerSec, ratioVsPeer, detail) => {
-    if (opsPerSec === undefined || Number.isNaN(opsPerSec)) return; // case filtered out
-    rows.push({ name, opsPerSec, ratioVsPeer });
-    out.push({ name, opsPerSec, ratioVsPeer, detail });
-  };
-  row('capture: async no-op, no SDK', capture.baseline, null, '');
-  row(
-    'capture: AsyncLocalStorage.run only (floor)',
-    capture.als,
-    null,
-    `${costUs(capture.als).toFixed(2)} µs/op`,
-  );
-  for (const [key, label] of [
-    ['fluoro', 'capture: Fluoro capture()'],
-    ['xray', 'capture: X-Ray captureAsyncFunc'],
-    ['otel', 'capture: OTel startActiveSpan'],
-  ]) {
-    row(label, capture[key], costUs(capture[key]) / peerCost, `${costUs(capture[key]).toFixed(2)} µs/op`);
+  otlp.server.close();
+  otlp.server.closeAllConnections();
+  // Server rows: added CPU per request over the same server without an SDK.
+  for (const group of ['http', 'express']) {
+    const base = cost[`${group}:baseline`];
+    for (const name of Object.keys(serverCases)) {
+      if (name.startsWith(`${group}:`) && name !== `${group}:baseline` && cost[name] !== undefined)
+        cost[name] -= base;
+    }
   }
-  // HTTP: request-rate loss against the same server without an SDK, and the server's CPU time
-  // per request (steadier on a shared machine). The ratio compares the added CPU time.
-  const groups = [
-    ['http', 'http:baseline', ['http:fluoro', 'http:otel'], ['http:fluoro-default', 'http:otel-5%']],
-    [
-      'express',
-      'express:baseline',
-      ['express:fluoro', 'express:xray'],
-      ['express:fluoro-default', 'express:xray-default'],
-    ],
-  ];
-  const labels = {
-    'http:baseline': 'http: hello world, no SDK',
-    'http:als': 'http: AsyncLocalStorage.run only (floor)',
-    'http:fluoro': 'http: Fluoro traceHttp, all sampled',
-    'http:otel': 'http: OTel HttpInstrumentation, all sampled',
-    'http:fluoro-default': 'http: Fluoro traceHttp, default sampling',
-    'http:otel-5%': 'http: OTel HttpInstrumentation, 5 % ratio',
-    'express:baseline': 'express: hello world, no SDK',
-    'express:fluoro': 'express: Fluoro expressTracing, all sampled',
-    'express:xray': 'express: X-Ray openSegment, all sampled',
-    'express:fluoro-default': 'express: Fluoro expressTracing, default sampling',
-    'express:xray-default': 'express: X-Ray openSegment, default sampling',
-  };
-  for (const [group, base, ...pairs] of groups) {
-    row(labels[base], http[base], null, `${cpu[base]?.toFixed(1)} µs CPU/req`);
-    if (group === 'http') {
-      const loss = 1 - http['http:als'] / http[base];
-      const added = cpu['http:als'] - cpu[base];
-      row(
-        labels['http:als'],
-        http['http:als'],
-        null,
-        `${(loss * 100).toFixed(1)} % rate loss, +${added.toFixed(1)} µs CPU/req`,
-      );
+
+  const ratio = {};
+  const referenceRatio = {};
+  for (const { ours, peers, reference } of COMPARISONS) {
+    const peerCosts = peers.map((p) => cost[p]).filter((c) => c !== undefined);
+    if (cost[ours] === undefined || peerCosts.length === 0) continue;
+    const faster = Math.min(...peerCosts);
+    for (const name of [ours, ...peers]) if (cost[name] !== undefined) ratio[name] = cost[name] / faster;
+    if (reference && cost[reference] !== undefined) referenceRatio[ours] = cost[ours] / cost[reference];
+  }
+
+  const rows = [];
+  for (const name of Object.keys(LABELS)) {
+    if (rate[name] === undefined) continue;
+    const [group] = name.split(':');
+    let detail = '';
+    if (group === 'capture') {
+      if (name !== 'capture:baseline') detail = `${cost[name].toFixed(2)} µs/op`;
+    } else if (name.endsWith(':baseline')) detail = `${cost[name].toFixed(1)} µs CPU/req`;
+    else {
+      const loss = 1 - rate[name] / rate[`${group}:baseline`];
+      detail = `${(loss * 100).toFixed(1)} % rate loss, +${cost[name].toFixed(1)} µs CPU/req`;
     }
-    for (const [ours, peer] of pairs) {
-      const added = (name) => cpu[name] - cpu[base];
-      for (const name of [ours, peer]) {
-        const loss = 1 - http[name] / http[base];
-        row(
-          labels[name],
-          http[name],
-          added(name) / added(peer),
-          `${(loss * 100).toFixed(1)} % rate loss, +${added(name).toFixed(1)} µs CPU/req`,
-        );
-      }
-    }
+    if (delivered[name] !== undefined) detail += `, ${Math.round(delivered[name] * 100)} % delivered`;
+    if (referenceRatio[name] !== undefined)
+      detail += ` (${referenceRatio[name].toFixed(2)}× OTel discarding)`;
+    rows.push({ name, label: LABELS[name], value: rate[name], cost: cost[name], ratio: ratio[name], detail });
   }
 
   console.log('## SDK overhead (each case in its own process, same run)');
-  console.log(`case${' '.repeat(46)} |       ops/s | ${'cost'.padEnd(38)} | vs peer`);
-  for (const r of out) {
-    const ratio = r.ratioVsPeer === null ? '' : r.ratioVsPeer.toFixed(2);
-    console.log(
-      `${r.name.padEnd(50)} | ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(11)} | ${r.detail.padEnd(38)} | ${ratio}`,
-    );
+  console.log(`case${' '.repeat(46)} |   ops/s, req/s | ${'cost'.padEnd(62)} | vs faster peer`);
+  for (const r of rows) {
+    const value = Math.round(r.value).toLocaleString('en-US').padStart(14);
+    console.log(`${r.label.padEnd(50)} | ${value} | ${r.detail.padEnd(62)} | ${r.ratio?.toFixed(2) ?? ''}`);
   }
-  console.log(`(${datagrams.toLocaleString('en-US')} segment datagrams received by the UDP sink)\n`);
+  console.log(
+    `(${datagrams.toLocaleString('en-US')} segment datagrams at the UDP sink, ${otlp
+      .spans()
+      .toLocaleString('en-US')} spans at the OTLP sink)\n`,
+  );
   return rows;
 }
 

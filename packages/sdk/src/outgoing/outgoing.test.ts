@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -6,6 +6,7 @@ import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { configure, flush, traceHttp, traceSegment } from '../index.js';
 import { APPS, get, type RunningApp } from '../test-support/apps.test-helpers.js';
@@ -195,6 +196,40 @@ test.skipIf(!openssl)('https: outgoing https.request and an https server join on
     });
     expect(back?.parent_id).toBe(remote?.id);
     expect(back?.['http']).toMatchObject({ request: { url: `https://127.0.0.1:${port}/secure?token=x` } });
+
+    // Global fetch (undici) over https, from a process that trusts the certificate
+    // (NODE_EXTRA_CA_CERTS is read at startup, so it takes a process of its own).
+    const script = `
+      const sdk = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)});
+      sdk.configure({ daemonAddress: ${JSON.stringify(collector.address)},
+        sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 1 } }, centralized: false } });
+      const text = await sdk.traceSegment('tls-fetch', async (segment) => {
+        console.log(segment.traceId);
+        return (await fetch('https://127.0.0.1:${port}/secure?via=fetch')).text();
+      });
+      console.log(text);
+      await sdk.flush();`;
+    // Asynchronously: the server answering the fetch runs in this process.
+    const child = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('');
+    const [fetchTraceId, fetchBody] = child.stdout.trim().split('\n');
+    expect(fetchBody).toBe('secure');
+    const fetched = await traceOf(fetchTraceId!, 2);
+    const caller = fetched.find((s) => s.name === 'tls-fetch');
+    const callee = fetched.find((s) => s.name === 'tls-back');
+    const fetchCall = caller?.subsegments?.[0];
+    expect(fetchCall).toMatchObject({
+      name: '127.0.0.1',
+      namespace: 'remote',
+      http: {
+        request: { method: 'GET', url: `https://127.0.0.1:${port}/secure` },
+        response: { status: 200 },
+      },
+    });
+    expect(callee?.parent_id).toBe(fetchCall?.id);
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
