@@ -2,49 +2,66 @@ import type { EventEmitter } from 'node:events';
 import type { ContextEntity } from '../recorder.js';
 import { recorder } from '../recorder.js';
 
-const ENTITY = Symbol.for('fluoro.boundEntity');
-const PATCHED = Symbol.for('fluoro.emitPatched');
+const PATCHED = Symbol.for('fluoro.listenersBound');
+/** On a context wrapper: the function that was passed to `on` (maybe Node's `once` wrapper). */
+const WRAPPED = Symbol.for('fluoro.wrappedListener');
 
-type Emit = (this: Bound, event: string | symbol, ...args: unknown[]) => boolean;
-type Bound = EventEmitter & { [ENTITY]?: ContextEntity };
-type Patchable = { emit: Emit; [PATCHED]?: true };
+type Listener = ((...args: unknown[]) => unknown) & { listener?: Listener; [WRAPPED]?: Listener };
+type Method = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
+type Patchable = Record<string, Method> & { [PATCHED]?: true };
 
-/** The emit of a bound emitter: its listeners run in the bound entity's context. */
-function patchedEmit(original: Emit): Emit {
-  return function emit(this: Bound, event, ...args) {
-    const entity = this[ENTITY];
-    if (entity === undefined || recorder.storage.getStore() === entity || this.listenerCount(event) === 0) {
-      return original.call(this, event, ...args);
+/** A listener that runs in `entity`'s context; `listener` unwraps to what the user added. */
+function wrapListener(entity: ContextEntity, listener: Listener): Listener {
+  const bound: Listener = function (this: unknown, ...args: unknown[]) {
+    return recorder.storage.run(entity, () => listener.apply(this, args));
+  };
+  bound[WRAPPED] = listener;
+  // `listeners()` and `removeListener(original)` see through Node's `once` wrapper this way.
+  bound.listener = listener.listener ?? listener;
+  return bound;
+}
+
+function adder(original: Method): Method {
+  return function (event, listener) {
+    const entity = recorder.storage.getStore();
+    if (entity === undefined || typeof listener !== 'function') return original.call(this, event, listener);
+    return original.call(this, event, wrapListener(entity, listener));
+  };
+}
+
+function remover(original: Method): Method {
+  return function (event, listener) {
+    // The listener may be what the user added, or Node's `once` wrapper removing itself.
+    const raw = this.rawListeners(event) as Listener[];
+    for (let i = raw.length - 1; i >= 0; i--) {
+      const l = raw[i]!;
+      if (l[WRAPPED] !== undefined && (l[WRAPPED] === listener || l.listener === listener)) {
+        return original.call(this, event, l);
+      }
     }
-    return recorder.storage.run(entity, () => original.call(this, event, ...args));
+    return original.call(this, event, listener);
   };
 }
 
 /**
- * Makes `emitter`'s listeners run in `entity`'s context, whatever context the emitter fires from
- * (socket callbacks, for streams). Listeners are not wrapped, so adding and removing them is
- * untouched.
+ * Makes listeners added to emitters of this prototype (Node's `IncomingMessage` and
+ * `ServerResponse`, for incoming requests) run in the trace context they were added in,
+ * whatever context the emitter fires from: a request body's `data` and `end` come from the
+ * socket, outside any request's context. Listeners added outside a trace are left alone.
  *
- * This runs for every request, so it must cost almost nothing: `emit` is replaced once per
- * prototype (an `IncomingMessage`, `ServerResponse` or a framework's request prototype) with
- * one that looks for the entity on the object, and binding an emitter stores that one property.
- * An emitter whose own `emit` was set by other code is patched on the instance instead.
+ * Patched once per prototype, so tracing a request stores nothing on `req` or `res`: Express
+ * changes the prototype of every `req` and `res`, after which each new property costs V8 a new
+ * hidden class, microseconds and garbage per request.
  */
-export function bindEmitter(emitter: EventEmitter, entity: ContextEntity): void {
-  const target = emitter as Bound;
-  if (target[ENTITY] !== undefined) return;
-  target[ENTITY] = entity;
-  if (Object.hasOwn(target, 'emit')) {
-    const own = target as unknown as Patchable;
-    own.emit = patchedEmit(own.emit);
-    return;
-  }
-  const proto = Object.getPrototypeOf(target) as Patchable | null;
-  if (proto === null || Object.hasOwn(proto, PATCHED)) return;
-  Object.defineProperty(proto, 'emit', {
-    value: patchedEmit(proto.emit),
-    writable: true,
-    configurable: true,
-  });
-  Object.defineProperty(proto, PATCHED, { value: true });
+export function bindListenersToContext(proto: object): void {
+  const target = proto as Patchable;
+  if (Object.hasOwn(target, PATCHED)) return;
+  const patch = (name: string, make: (original: Method) => Method): void => {
+    const original = target[name];
+    if (typeof original !== 'function') return;
+    Object.defineProperty(target, name, { value: make(original), writable: true, configurable: true });
+  };
+  for (const name of ['on', 'addListener', 'prependListener']) patch(name, adder);
+  for (const name of ['removeListener', 'off']) patch(name, remover);
+  Object.defineProperty(target, PATCHED, { value: true });
 }

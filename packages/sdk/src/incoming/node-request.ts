@@ -1,16 +1,32 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { recorder } from '../recorder.js';
 import { XRAY_HEADER } from '../trace-header.js';
-import { bindEmitter } from './bind-emitter.js';
+import { bindListenersToContext } from './bind-emitter.js';
 import { endIncoming, type IncomingOptions, type IncomingTrace, startIncoming } from './incoming.js';
 
-const TRACE = Symbol.for('fluoro.trace');
-
-type Traced = { [TRACE]?: IncomingTrace };
+/**
+ * Traces by request, in a WeakMap rather than a property on `req`: Express changes the
+ * prototype of every `req`, after which each new property costs V8 a new hidden class.
+ */
+const traces = new WeakMap<IncomingMessage, IncomingTrace>();
 
 /** The trace started for a Node request by any Fluoro middleware, if any. */
 export function traceOf(req: IncomingMessage): IncomingTrace | undefined {
-  return (req as Traced)[TRACE];
+  return traces.get(req);
+}
+
+let listenersBound = false;
+
+/** Request and response listeners run in the context they were added in (see bindListenersToContext). */
+function bindRequestListeners(req: IncomingMessage, res: ServerResponse): void {
+  if (!listenersBound) {
+    listenersBound = true;
+    bindListenersToContext(IncomingMessage.prototype);
+    bindListenersToContext(ServerResponse.prototype);
+  }
+  // Other request classes (HTTP/2's compatibility API) are bound on their own prototype.
+  if (!(req instanceof IncomingMessage)) bindListenersToContext(Object.getPrototypeOf(req));
+  if (!(res instanceof ServerResponse)) bindListenersToContext(Object.getPrototypeOf(res));
 }
 
 /** The request headers Fluoro reads (first value of each). */
@@ -72,7 +88,7 @@ export function traceNodeRequest(
   res: ServerResponse,
   options: IncomingOptions,
 ): IncomingTrace | undefined {
-  const existing = (req as Traced)[TRACE];
+  const existing = traceOf(req);
   if (existing) return existing;
   const headers = readHeaders(req);
   const trace = startIncoming(
@@ -90,7 +106,6 @@ export function traceNodeRequest(
     options,
   );
   if (!trace) return undefined;
-  (req as Traced)[TRACE] = trace;
   if (!res.headersSent) res.setHeader(XRAY_HEADER, trace.responseHeader);
   if (trace.entity.sampled) {
     let done = false;
@@ -102,8 +117,8 @@ export function traceNodeRequest(
     res.once('finish', finish);
     res.once('close', finish);
   }
-  bindEmitter(req, trace.entity);
-  bindEmitter(res, trace.entity);
+  traces.set(req, trace);
+  bindRequestListeners(req, res);
   return trace;
 }
 
