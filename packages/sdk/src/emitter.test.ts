@@ -157,6 +157,23 @@ describe('the emitter', () => {
     expect(drops.snapshot()).toEqual({ emitter_closed: 1 });
   });
 
+  test('a host name is resolved once; datagrams sent while the socket connects are kept', async () => {
+    const drops = new DropCounter(() => quiet);
+    const emitter = new UdpEmitter('localhost', collector.port, drops);
+    // All three are sent before the socket has connected (connecting resolves the name).
+    for (const id of ['1', '2', '3']) emitter.send(`{"id":"000000000000000${id}","name":"a","trace_id":"t"}`);
+    await emitter.flush();
+    await collector.waitFor((docs) => docs.length === 3);
+    expect(collector.docs.map((d) => d.id)).toEqual([
+      '0000000000000001',
+      '0000000000000002',
+      '0000000000000003',
+    ]);
+    expect(emitter.sentCount).toBe(3);
+    expect(drops.snapshot()).toEqual({});
+    await emitter.close();
+  });
+
   test('an unresolvable daemon host is counted as send errors, never thrown', async () => {
     const drops = new DropCounter(() => quiet);
     const emitter = new UdpEmitter('daemon.invalid', 2000, drops);

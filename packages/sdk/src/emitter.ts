@@ -36,9 +36,22 @@ const SLAB_BYTES = 256 * 1024;
 /** Sends still waiting for the OS beyond which new documents are dropped (and counted). */
 export const MAX_IN_FLIGHT = 10_000;
 
-/** Sends each document as one datagram `{"format":"json","version":1}\n{doc}` to the daemon. */
+/**
+ * Sends each document as one datagram `{"format":"json","version":1}\n{doc}` to the daemon.
+ *
+ * Documents are encoded when sent and handed to the OS together once per event-loop turn, on a
+ * socket connected to the daemon's address: a send then skips the per-datagram address lookup
+ * Node does (a resolution and a tick; for a host name, a DNS query per datagram) and the
+ * kernel's route lookup, and a burst of datagrams wakes the daemon once, not once each. A host
+ * name is resolved when the socket connects. With no daemon listening, the kernel's refusals
+ * arrive as socket errors and are counted as drops.
+ */
 export class UdpEmitter implements Emitter {
   private socket: Socket | undefined;
+  private connected = false;
+  /** Encoded datagrams not yet handed to the OS. */
+  private pending: Buffer[] = [];
+  private drainScheduled = false;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -62,10 +75,10 @@ export class UdpEmitter implements Emitter {
       return;
     }
     try {
-      const socket = this.getSocket();
-      const datagram = this.encode(document);
+      this.pending.push(this.encode(document));
       this.inFlight++;
-      socket.send(datagram, this.port, this.host, this.afterSend);
+      if (this.socket === undefined) this.connect();
+      else if (this.connected) this.scheduleDrain();
     } catch (err) {
       this.drops.drop('send_error', `${this.host}:${this.port}: ${(err as Error).message}`);
     }
@@ -88,6 +101,51 @@ export class UdpEmitter implements Emitter {
         // already closed
       }
     }
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(this.drain);
+  }
+
+  /** Hands every pending datagram to the OS (once per event-loop turn). */
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    const socket = this.socket;
+    if (!socket || !this.connected) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const datagram of batch) {
+      try {
+        socket.send(datagram, this.afterSend);
+      } catch (err) {
+        this.afterSend(err as Error);
+      }
+    }
+  };
+
+  private connect(): void {
+    const socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
+    socket.unref();
+    this.socket = socket;
+    this.connected = false;
+    socket.on('error', (err) => this.drops.drop('socket_error', err.message));
+    // Node calls this with an error when the address cannot be resolved or connected to.
+    socket.connect(this.port, this.host, (err?: Error) => {
+      if (this.socket !== socket) return;
+      if (!err) {
+        this.connected = true;
+        this.drain();
+        return;
+      }
+      // Drop what waited; the next document tries again with a new socket.
+      this.socket = undefined;
+      socket.close();
+      const batch = this.pending;
+      this.pending = [];
+      for (const _ of batch) this.afterSend(err);
+    });
   }
 
   /** Called by the socket once per datagram (one function for all sends). */
@@ -120,14 +178,5 @@ export class UdpEmitter implements Emitter {
       this.waiters = [];
       for (const w of waiters) w();
     }
-  }
-
-  private getSocket(): Socket {
-    if (this.socket) return this.socket;
-    const socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
-    socket.on('error', (err) => this.drops.drop('socket_error', err.message));
-    socket.unref();
-    this.socket = socket;
-    return socket;
   }
 }
