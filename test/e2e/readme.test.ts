@@ -13,7 +13,13 @@ it('npm start runs fluoro up, configured by the documented environment variables
   const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, FLUORO_UDP: '127.0.0.1:0', FLUORO_HTTP: '127.0.0.1:0', FLUORO_DATA: data },
+    env: {
+      ...process.env,
+      FLUORO_UDP: '127.0.0.1:0',
+      FLUORO_HTTP: '127.0.0.1:0',
+      FLUORO_OTLP: '127.0.0.1:0',
+      FLUORO_DATA: data,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,8 +43,9 @@ it('npm start runs fluoro up, configured by the documented environment variables
     const lines = out.split('\n').filter((l) => l.startsWith('fluoro: '));
     expect(lines[0]).toMatch(/^fluoro: listening udp 127\.0\.0\.1:\d+$/);
     expect(lines[1]).toMatch(/^fluoro: listening http http:\/\/127\.0\.0\.1:\d+$/);
-    expect(lines[2]).toBe(`fluoro: store duckdb ${join(data, 'fluoro.duckdb')}`);
-    expect(lines[3]).toBe('fluoro: ready');
+    expect(lines[2]).toMatch(/^fluoro: listening otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/);
+    expect(lines[3]).toBe(`fluoro: store duckdb ${join(data, 'fluoro.duckdb')}`);
+    expect(lines[4]).toBe('fluoro: ready');
     const http = /listening http (\S+)/.exec(out)![1];
     expect(await (await fetch(`${http}/api/health`)).json()).toEqual({ status: 'ok', role: 'all' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -53,7 +60,7 @@ it('npm start runs fluoro up, configured by the documented environment variables
 
 it('refuses a non-loopback HTTP address without --allow-remote, with exit status 2', async () => {
   const cli = join(ROOT, 'packages/cli/dist/main.js');
-  const child = spawn(process.execPath, [cli, 'up', '--http', '0.0.0.0:0', '--udp', 'off'], {
+  const child = spawn(process.execPath, [cli, 'up', '--http', '0.0.0.0:0', '--udp', 'off', '--otlp', 'off'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

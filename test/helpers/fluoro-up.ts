@@ -16,6 +16,8 @@ export interface RunningFluoro {
   udpHost: string;
   udpPort: number;
   httpUrl: string;
+  /** OTLP/HTTP's own endpoint (`http://127.0.0.1:PORT/v1/traces`). */
+  otlpUrl: string;
   dataDir: string;
   process: ChildProcess;
   /** Everything the process printed so far. */
@@ -38,6 +40,8 @@ export async function startFluoro(opts: { dataDir?: string; args?: string[] } = 
       '--udp',
       '127.0.0.1:0',
       '--http',
+      '127.0.0.1:0',
+      '--otlp',
       '127.0.0.1:0',
       '--data',
       dataDir,
@@ -71,6 +75,7 @@ export async function startFluoro(opts: { dataDir?: string; args?: string[] } = 
   });
   const udpAddress = /^fluoro: listening udp (\S+)$/m.exec(out)?.[1] ?? '';
   const httpUrl = /^fluoro: listening http (\S+)$/m.exec(out)?.[1] ?? '';
+  const otlpUrl = /^fluoro: listening otlp (\S+)$/m.exec(out)?.[1] ?? '';
   const [udpHost, udpPort] = udpAddress.split(/:(?=\d+$)/);
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -81,6 +86,7 @@ export async function startFluoro(opts: { dataDir?: string; args?: string[] } = 
     udpHost: udpHost ?? '127.0.0.1',
     udpPort: Number(udpPort),
     httpUrl,
+    otlpUrl,
     dataDir,
     process: child,
     output: () => out,

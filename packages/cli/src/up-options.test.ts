@@ -8,6 +8,7 @@ describe('parseUpOptions', () => {
     expect(o).toMatchObject({
       udp: { host: '127.0.0.1', port: 2000 },
       http: { host: '127.0.0.1', port: 2000 },
+      otlp: { host: '127.0.0.1', port: 4318 },
       store: 'duckdb',
       memoryLimit: '1GB',
       queueSize: 100_000,
@@ -25,6 +26,11 @@ describe('parseUpOptions', () => {
       role: 'collector',
     });
     expect(parseUpOptions(['--udp', 'off'], {}).udp).toBeUndefined();
+    expect(parseUpOptions(['--otlp', 'off'], {}).otlp).toBeUndefined();
+    expect(parseUpOptions([], { FLUORO_OTLP: '127.0.0.1:4319' }).otlp).toEqual({
+      host: '127.0.0.1',
+      port: 4319,
+    });
   });
 
   const bad: [string, string[], RegExp][] = [
@@ -37,6 +43,11 @@ describe('parseUpOptions', () => {
       /positive whole number/,
     ],
     ['a bad role', ['--role', 'both'], /--role must be/],
+    [
+      'a remote OTLP address without --allow-remote',
+      ['--otlp', '0.0.0.0:4318'],
+      /--otlp 0\.0\.0\.0 is not a loopback/,
+    ],
     ['a bad queue size', ['--queue-size', '0'], /--queue-size/],
     ['a public HTTP address', ['--http', '0.0.0.0:2000'], /not a loopback address/],
     ['a port out of range', ['--udp', '127.0.0.1:70000'], /--udp must be host:port/],

@@ -6,6 +6,8 @@ import { UsageError } from './usage-error.js';
 export interface UpOptions {
   udp: { host: string; port: number } | undefined;
   http: { host: string; port: number };
+  /** OTLP/HTTP's conventional port (POST /v1/traces); the HTTP port serves OTLP too. */
+  otlp: { host: string; port: number } | undefined;
   dataDir: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | undefined;
@@ -25,6 +27,7 @@ export interface UpOptions {
 export const UP_DEFAULTS = {
   udp: '127.0.0.1:2000',
   http: '127.0.0.1:2000',
+  otlp: '127.0.0.1:4318',
   data: './.fluoro',
   store: 'duckdb',
   memoryLimit: '1GB',
@@ -38,6 +41,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     options: {
       udp: { type: 'string' },
       http: { type: 'string' },
+      otlp: { type: 'string' },
       data: { type: 'string' },
       store: { type: 'string' },
       'clickhouse-url': { type: 'string' },
@@ -54,12 +58,14 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     strict: true,
   });
   const udp = values.udp ?? env['FLUORO_UDP'] ?? UP_DEFAULTS.udp;
+  const otlp = values.otlp ?? env['FLUORO_OTLP'] ?? UP_DEFAULTS.otlp;
   const store = values.store ?? env['FLUORO_STORE'] ?? UP_DEFAULTS.store;
   if (store !== 'duckdb' && store !== 'clickhouse')
     throw new UsageError(`--store must be duckdb or clickhouse, not "${store}"`);
   const options: UpOptions = {
     udp: udp === 'off' ? undefined : toAddress(udp, '--udp'),
     http: toAddress(values.http ?? env['FLUORO_HTTP'] ?? UP_DEFAULTS.http, '--http'),
+    otlp: otlp === 'off' ? undefined : toAddress(otlp, '--otlp'),
     dataDir: resolve(values.data ?? env['FLUORO_DATA'] ?? UP_DEFAULTS.data),
     store,
     clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],
@@ -99,6 +105,11 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   if (!isLoopback(options.http.host) && !options.allowRemote) {
     throw new UsageError(
       `--http ${options.http.host} is not a loopback address: Fluoro has no authentication yet, so binding it to a network needs --allow-remote (put an authenticating proxy in front)`,
+    );
+  }
+  if (options.otlp && !isLoopback(options.otlp.host) && !options.allowRemote) {
+    throw new UsageError(
+      `--otlp ${options.otlp.host} is not a loopback address: binding it to a network needs --allow-remote`,
     );
   }
   return options;

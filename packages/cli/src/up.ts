@@ -8,6 +8,7 @@ import type { UpOptions } from './up-options.js';
  * `fluoro up`: one process running ingest, store and API. Prints what it bound, one line each:
  *   fluoro: listening udp 127.0.0.1:2000
  *   fluoro: listening http http://127.0.0.1:2000
+ *   fluoro: listening otlp http://127.0.0.1:4318/v1/traces
  *   fluoro: store duckdb /path/.fluoro/fluoro.duckdb
  *   fluoro: ready
  * and on SIGINT/SIGTERM writes everything accepted, prints `fluoro: stopped`, and exits 0.
@@ -18,6 +19,7 @@ export async function up(options: UpOptions): Promise<void> {
     store,
     ...(options.udp ? { udp: options.udp } : {}),
     http: options.http,
+    ...(options.otlp ? { otlp: options.otlp } : {}),
     role: options.role,
     sampling: options.sampling,
     // ClickHouse wants few, large inserts (each batch is several INSERTs; many small parts slow its merges).
@@ -28,6 +30,7 @@ export async function up(options: UpOptions): Promise<void> {
   });
   if (server.addresses.udp) console.log(`fluoro: listening udp ${server.addresses.udp}`);
   console.log(`fluoro: listening http ${server.addresses.http}`);
+  if (server.addresses.otlp) console.log(`fluoro: listening otlp ${server.addresses.otlp}`);
   console.log(
     `fluoro: store ${options.store} ${options.store === 'duckdb' ? join(options.dataDir, 'fluoro.duckdb') : redact(options.clickhouseUrl ?? '')}`,
   );

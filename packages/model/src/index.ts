@@ -1,5 +1,15 @@
 export { type DatagramResult, decodeDatagram } from './datagram.js';
 export { ENTITY_ID, toXRayTraceId, traceIdEpochSeconds, W3C_TRACE_ID, XRAY_TRACE_ID } from './ids.js';
+export { nanosToMicros, OtlpFormatError, type OtlpTraceRequest, otlpSpans } from './otel/otlp.js';
+export {
+  type AttributeValue,
+  annotationKey,
+  type SpanInput,
+  type SpanKind,
+  type SpanRejection,
+  spanToDocument,
+} from './otel/span-to-document.js';
+export { type ZipkinSpan, zipkinSpans } from './otel/zipkin.js';
 export { asCalled, type Call, serviceOf, toCalls } from './service-graph/calls.js';
 export {
   type EntitySelector,

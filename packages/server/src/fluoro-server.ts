@@ -5,6 +5,7 @@ import { createConsoleHandler } from './console/serve-console.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
+import { otlpTracesHandler, zipkinSpansHandler } from './ingest/span-ingest.js';
 import { startUdpReceiver } from './ingest/udp-receiver.js';
 import { registerServiceGraphRoutes } from './service-graph-routes.js';
 import { batchGetTraces } from './xray-api/batch-get-traces.js';
@@ -17,8 +18,10 @@ export interface FluoroServerOptions {
   store: Store;
   /** UDP listen address (X-Ray daemon protocol); undefined disables UDP ingest. */
   udp?: { host: string; port: number };
-  /** HTTP listen address (X-Ray API, ingest, Fluoro API). */
+  /** HTTP listen address (X-Ray API, ingest including OTLP and Zipkin, Fluoro API). */
   http: { host: string; port: number };
+  /** OTLP/HTTP's own port (4318 by convention), serving only `POST /v1/traces`; undefined: none. */
+  otlp?: { host: string; port: number };
   writer?: BatchWriterOptions;
   /** The `Default` sampling rule served to SDKs (FLUORO_DEFAULT_SAMPLING: every request). */
   sampling?: DefaultSamplingRule;
@@ -35,8 +38,8 @@ export interface FluoroServerOptions {
 export type FluoroRole = 'all' | 'collector' | 'api';
 
 export interface FluoroServer {
-  /** Actually bound addresses: `udp` as host:port, `http` as a URL. */
-  addresses: { udp?: string; http: string };
+  /** Actually bound addresses: `udp` as host:port, `http` and `otlp` (the endpoint) as URLs. */
+  addresses: { udp?: string; http: string; otlp?: string };
   stats: IngestStats;
   /** Stops accepting, writes everything accepted, closes the store. Safe to call twice. */
   stop(): Promise<void>;
@@ -49,6 +52,7 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const writer = new BatchWriter(options.store, stats, options.writer);
   const sampling = samplingApi(options.sampling ?? FLUORO_DEFAULT_SAMPLING, Math.floor(Date.now() / 1000));
   const role = options.role ?? 'all';
+  const ingest = { writer, stats, maxQueued };
   const router = new Router()
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
     .get('/api/health', () => ({ status: 'ok', role }));
@@ -57,7 +61,9 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
       .post('/TelemetryRecords', () => ({}))
       .post('/GetSamplingRules', sampling.getSamplingRules)
-      .post('/SamplingTargets', sampling.getSamplingTargets);
+      .post('/SamplingTargets', sampling.getSamplingTargets)
+      .raw('POST', '/v1/traces', otlpTracesHandler(ingest))
+      .raw('POST', '/api/v2/spans', zipkinSpansHandler(ingest));
   }
   if (role !== 'collector') {
     const groups = groupsApi(options.store);
@@ -90,19 +96,48 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   });
   http.on('clientError', (_e, socket) => socket.destroy());
   await listen(http, options.http.host, options.http.port);
+  // OTLP's conventional port answers the same handler, and nothing else.
+  let otlp: Server | undefined;
+  if (options.otlp && role !== 'api') {
+    const handler = otlpTracesHandler(ingest);
+    otlp = createServer((req, res) => {
+      const pathname = (req.url ?? '/').split('?')[0];
+      const done =
+        req.method === 'POST' && pathname === '/v1/traces'
+          ? handler(req, res)
+          : Promise.resolve(
+              void res.writeHead(404, { 'content-type': 'text/plain' }).end('OTLP/HTTP: POST /v1/traces\n'),
+            );
+      done.catch((e) => {
+        console.error(`fluoro: OTLP request failed: ${(e as Error).message}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    otlp.on('clientError', (_e, socket) => socket.destroy());
+    await listen(otlp, options.otlp.host, options.otlp.port);
+  }
   const udp =
     options.udp && role !== 'api'
       ? await startUdpReceiver(options.udp.host, options.udp.port, writer, stats)
       : undefined;
-  const a = http.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   let stopping: Promise<void> | undefined;
   return {
-    addresses: { ...(udp ? { udp: udp.address } : {}), http: `http://${host}:${a.port}` },
+    addresses: {
+      ...(udp ? { udp: udp.address } : {}),
+      http: urlOf(http),
+      ...(otlp ? { otlp: `${urlOf(otlp)}/v1/traces` } : {}),
+    },
     stats,
     stop: () => {
       stopping ??= (async () => {
         await udp?.close();
+        if (otlp) {
+          const server = otlp;
+          await new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          });
+        }
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           http.closeIdleConnections();
@@ -113,6 +148,11 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       return stopping;
     },
   };
+}
+
+function urlOf(server: Server): string {
+  const a = server.address() as AddressInfo;
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -11,6 +11,8 @@ export interface RequestContext {
 
 export type Handler = (ctx: RequestContext) => Promise<unknown> | unknown;
 
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /** Largest request body read, in bytes (PutTraceSegments batches of many 64 KiB documents fit). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -20,6 +22,13 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  */
 export class Router {
   private readonly routes = new Map<string, Handler>();
+  private readonly rawRoutes = new Map<string, RawHandler>();
+
+  /** A route that reads the request and writes the answer itself (OTLP, Zipkin: not AWS-shaped). */
+  raw(method: 'GET' | 'POST', path: string, handler: RawHandler): this {
+    this.rawRoutes.set(`${method} ${path}`, handler);
+    return this;
+  }
 
   post(path: string, handler: Handler): this {
     this.routes.set(`POST ${path}`, handler);
@@ -33,10 +42,12 @@ export class Router {
 
   /** Whether this router answers the request's method and path. */
   has(method: string, pathname: string): boolean {
-    return this.routes.has(`${method} ${pathname}`);
+    return this.routes.has(`${method} ${pathname}`) || this.rawRoutes.has(`${method} ${pathname}`);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = this.rawRoutes.get(`${req.method} ${(req.url ?? '/').split('?')[0]}`);
+    if (raw) return raw(req, res);
     const requestId = randomUUID();
     res.setHeader('x-amzn-requestid', requestId);
     try {

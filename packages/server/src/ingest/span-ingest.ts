@@ -1,0 +1,206 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzip, inflate } from 'node:zlib';
+import {
+  OtlpFormatError,
+  otlpSpans,
+  type SpanInput,
+  type SpanRejection,
+  spanToDocument,
+  zipkinSpans,
+} from '@fluoro/model';
+import { acceptDocument } from './accept-document.js';
+import type { BatchWriter } from './batch-writer.js';
+import type { IngestStats } from './ingest-stats.js';
+import { decodeOtlpProtobuf, encodeOtlpResponse, encodeOtlpStatus } from './otlp-protobuf.js';
+
+/**
+ * OpenTelemetry (OTLP/HTTP, `POST /v1/traces`, JSON or protobuf) and Zipkin v2
+ * (`POST /api/v2/spans`, JSON) ingest. Each span becomes an X-Ray document
+ * (`spanToDocument`) and takes the same path as a segment from the UDP port: validated, counted,
+ * queued for the batch writer. A bad span is rejected and counted while its neighbours are kept
+ * (`partialSuccess.rejectedSpans` in OTLP's answer); a bad request is answered 400 naming what is
+ * wrong; a full write queue is answered 429 with `Retry-After`, which OTLP exporters retry.
+ */
+
+/** OTLP's recommended limit, applied after decompression. */
+export const MAX_SPAN_BODY_BYTES = 20 * 1024 * 1024;
+
+interface IngestContext {
+  writer: BatchWriter;
+  stats: IngestStats;
+  maxQueued: number;
+}
+
+/** What a request's spans came to. */
+interface Outcome {
+  accepted: number;
+  rejected: number;
+  firstError?: string;
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `POST /v1/traces`: OTLP/HTTP with `Content-Type` application/json or application/x-protobuf. */
+export function otlpTracesHandler(ctx: IngestContext) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const type = contentType(req);
+    const protobuf = type === 'application/x-protobuf' || type === 'application/protobuf';
+    try {
+      if (!protobuf && type !== 'application/json')
+        throw new HttpFailure(
+          415,
+          `Content-Type must be application/json or application/x-protobuf, not "${type}"`,
+        );
+      const body = await readBody(req);
+      let spans: SpanInput[];
+      try {
+        spans = otlpSpans(protobuf ? decodeOtlpProtobuf(body) : parseJson(body));
+      } catch (e) {
+        if (e instanceof OtlpFormatError || e instanceof SyntaxError || e instanceof RangeError)
+          throw new HttpFailure(400, `not an OTLP trace export: ${(e as Error).message}`);
+        throw e;
+      }
+      const outcome = ingest(spans, ctx);
+      const partial =
+        outcome.rejected > 0
+          ? { rejectedSpans: outcome.rejected, errorMessage: outcome.firstError ?? 'spans rejected' }
+          : undefined;
+      if (protobuf) {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(encodeOtlpResponse(partial));
+      } else {
+        const answer = partial
+          ? {
+              partialSuccess: {
+                rejectedSpans: String(partial.rejectedSpans),
+                errorMessage: partial.errorMessage,
+              },
+            }
+          : {};
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      }
+    } catch (e) {
+      const failure = asFailure(e);
+      const headers: Record<string, string> = {
+        'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
+      };
+      if (failure.status === 429) headers['retry-after'] = '1';
+      // google.rpc.Status: 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE.
+      const code = failure.status === 429 ? 8 : failure.status >= 500 ? 14 : 3;
+      res
+        .writeHead(failure.status, headers)
+        .end(
+          protobuf
+            ? encodeOtlpStatus(code, failure.message)
+            : JSON.stringify({ code, message: failure.message }),
+        );
+    }
+  };
+}
+
+/** `POST /api/v2/spans`: a Zipkin v2 JSON list of spans; answered 202 as Zipkin does. */
+export function zipkinSpansHandler(ctx: IngestContext) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const type = contentType(req);
+      if (type !== 'application/json' && type !== '')
+        throw new HttpFailure(415, `Content-Type must be application/json, not "${type}"`);
+      const body = await readBody(req);
+      let spans: SpanInput[];
+      try {
+        spans = zipkinSpans(parseJson(body));
+      } catch (e) {
+        if (e instanceof OtlpFormatError || e instanceof SyntaxError)
+          throw new HttpFailure(400, `not a Zipkin v2 span list: ${(e as Error).message}`);
+        throw e;
+      }
+      const outcome = ingest(spans, ctx);
+      if (outcome.rejected > 0) {
+        // Zipkin has no partial answer: the good spans are kept, the count of bad ones is said.
+        res
+          .writeHead(400, { 'content-type': 'text/plain' })
+          .end(`${outcome.rejected} of ${spans.length} spans rejected: ${outcome.firstError}\n`);
+      } else res.writeHead(202).end();
+    } catch (e) {
+      const failure = asFailure(e);
+      const headers: Record<string, string> = { 'content-type': 'text/plain' };
+      if (failure.status === 429) headers['retry-after'] = '1';
+      res.writeHead(failure.status, headers).end(`${failure.message}\n`);
+    }
+  };
+}
+
+/** Translates, validates and queues each span; bad ones are counted by reason. */
+function ingest(spans: SpanInput[], { writer, stats, maxQueued }: IngestContext): Outcome {
+  if (writer.queued + spans.length > maxQueued)
+    throw new HttpFailure(429, 'the write queue is full; retry later');
+  const outcome: Outcome = { accepted: 0, rejected: 0 };
+  const reject = (message: string) => {
+    outcome.rejected++;
+    outcome.firstError ??= message;
+  };
+  for (const span of spans) {
+    const doc = spanToDocument(span);
+    if (isRejection(doc)) {
+      stats.received++;
+      stats.reject(doc.reason, doc.message);
+      reject(doc.message);
+      continue;
+    }
+    const accepted = acceptDocument(JSON.stringify(doc), stats);
+    if (!('rows' in accepted)) reject(`span ${span.spanId}: ${accepted.message}`);
+    else if (!writer.offer(accepted)) reject(`span ${span.spanId}: the write queue is full`);
+    else outcome.accepted++;
+  }
+  return outcome;
+}
+
+function isRejection(doc: object): doc is SpanRejection {
+  return 'reason' in doc && !('id' in doc);
+}
+
+function contentType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function parseJson(body: Buffer): unknown {
+  return JSON.parse(body.toString('utf8'));
+}
+
+function asFailure(e: unknown): HttpFailure {
+  if (e instanceof HttpFailure) return e;
+  console.error(`fluoro: span ingest failed: ${(e as Error).stack}`);
+  return new HttpFailure(503, `the request could not be handled: ${(e as Error).message}`);
+}
+
+/** The request body, decompressed (gzip or deflate), at most MAX_SPAN_BODY_BYTES. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_SPAN_BODY_BYTES)
+      throw new HttpFailure(413, `request body is over ${MAX_SPAN_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const raw = Buffer.concat(chunks);
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return raw;
+  const inflateWith = encoding === 'gzip' ? gunzip : encoding === 'deflate' ? inflate : undefined;
+  if (!inflateWith)
+    throw new HttpFailure(415, `Content-Encoding "${encoding}" is not supported (gzip, deflate)`);
+  return new Promise((resolve, reject) => {
+    inflateWith(raw, { maxOutputLength: MAX_SPAN_BODY_BYTES }, (err, out) => {
+      if (!err) resolve(out);
+      else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        reject(new HttpFailure(413, `request body is over ${MAX_SPAN_BODY_BYTES} bytes once decompressed`));
+      else reject(new HttpFailure(400, `request body is not valid ${encoding}: ${err.message}`));
+    });
+  });
+}

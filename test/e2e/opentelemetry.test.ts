@@ -1,0 +1,235 @@
+/**
+ * Services instrumented with the real OpenTelemetry JS SDK export to a real `fluoro up` with the
+ * real exporters: OTLP/HTTP JSON to the HTTP port, OTLP/HTTP protobuf (gzip) to OTLP's own
+ * port, and Zipkin v2 JSON. The traces read back through the real AWS SDK X-Ray client are one
+ * trace per request across services, with the parent links, HTTP fields, faults and causes.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import {
+  BatchGetTracesCommand,
+  GetServiceGraphCommand,
+  GetTraceSummariesCommand,
+} from '@aws-sdk/client-xray';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { startApp } from '../helpers/start-app.js';
+
+const APP = fileURLToPath(new URL('./apps/otel-app.cjs', import.meta.url));
+
+type Doc = Record<string, unknown> & {
+  id: string;
+  name: string;
+  parent_id?: string;
+  subsegments?: Doc[];
+};
+
+const toXRay = (w3c: string) => `1-${w3c.slice(0, 8)}-${w3c.slice(8)}`;
+
+describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-xray', () => {
+  let fluoro: RunningFluoro;
+  const apps: ChildProcess[] = [];
+  let front = '';
+  let back = '';
+  let zipkinFront = '';
+
+  async function start(service: string, exporter: string, endpoint: string, downstream?: string) {
+    const app = await startApp(APP, [service, exporter, endpoint, ...(downstream ? [downstream] : [])], '');
+    apps.push(app.child);
+    return app.url;
+  }
+
+  beforeAll(async () => {
+    fluoro = await startFluoro();
+    back = await start('otel-back', 'otlp-proto', fluoro.otlpUrl);
+    front = await start('otel-front', 'otlp-json', `${fluoro.httpUrl}/v1/traces`, back);
+    zipkinFront = await start('zipkin-front', 'zipkin', `${fluoro.httpUrl}/api/v2/spans`, back);
+  });
+  afterAll(async () => {
+    for (const app of apps) app.kill();
+    await fluoro?.dispose();
+  });
+
+  /** The trace's documents once `count` segments of it are stored. */
+  async function segmentsOf(traceId: string, count: number): Promise<Doc[]> {
+    const xray = fluoro.xray();
+    return eventually(async () => {
+      const r = await xray.send(new BatchGetTracesCommand({ TraceIds: [traceId] }));
+      const docs = (r.Traces?.[0]?.Segments ?? []).map((s) => JSON.parse(s.Document!) as Doc);
+      const complete = docs.filter((d) => d.name !== undefined).length >= count;
+      const subsegments = docs.reduce((n, d) => n + (d.subsegments?.length ?? 0), 0);
+      // front: load-cart + the call to back; back: load-cart.
+      return complete && subsegments >= 3 ? docs : undefined;
+    });
+  }
+
+  async function request(url: string): Promise<string> {
+    const r = await fetch(url);
+    return toXRay(((await r.json()) as { traceId: string }).traceId);
+  }
+
+  it('OTLP JSON and OTLP protobuf services make one trace: parent links, http, subsegments', async () => {
+    const traceId = await request(`${front}/work`);
+    const docs = await segmentsOf(traceId, 2);
+    const f = docs.find((d) => d.name === 'otel-front')!;
+    const b = docs.find((d) => d.name === 'otel-back')!;
+    expect(f).toMatchObject({
+      trace_id: traceId,
+      service: { version: '2.0.1' },
+      http: { request: { method: 'GET', url: `${front}/work` }, response: { status: 200 } },
+    });
+    expect(f.parent_id).toBeUndefined();
+    const call = f.subsegments!.find((s) => s['namespace'] === 'remote')!;
+    expect(call).toMatchObject({
+      name: '127.0.0.1',
+      http: { request: { method: 'GET', url: `${back}/work` }, response: { status: 200 } },
+    });
+    // The callee's segment hangs off the caller's CLIENT span, across exporters and formats.
+    expect(b.parent_id).toBe(call.id);
+    expect(b.subsegments!.map((s) => s.name)).toEqual(['load-cart']);
+    expect(b.subsegments![0]).toMatchObject({ annotations: { cart_items: 3, tenant: 'acme' } });
+  });
+
+  it('a failing request is a fault with the exception as cause, and is found by filter expressions', async () => {
+    const traceId = await request(`${front}/work?fail=1`);
+    const docs = await segmentsOf(traceId, 2);
+    const f = docs.find((d) => d.name === 'otel-front')!;
+    expect(f).toMatchObject({ fault: true, http: { response: { status: 500 } } });
+    const cart = f.subsegments!.find((s) => s.name === 'load-cart')!;
+    expect(cart).toMatchObject({
+      fault: true,
+      cause: { exceptions: [{ type: 'Error', message: 'cart store unreachable' }] },
+    });
+    const frames = (cart['cause'] as { exceptions: { stack: { path: string }[] }[] }).exceptions[0]!.stack;
+    expect(frames[0]!.path).toMatch(/otel-app\.cjs$/);
+    const xray = fluoro.xray();
+    const found = await eventually(async () => {
+      const r = await xray.send(
+        new GetTraceSummariesCommand({
+          StartTime: new Date(Date.now() - 600_000),
+          EndTime: new Date(Date.now() + 60_000),
+          FilterExpression: 'service("otel-front") { fault } AND annotation.tenant = "acme"',
+        }),
+      );
+      return r.TraceSummaries?.some((s) => s.Id === traceId) ? r.TraceSummaries : undefined;
+    });
+    expect(found.every((s) => s.HasFault)).toBe(true);
+  });
+
+  it('Zipkin v2 spans join the same model, and the service graph shows both callers of otel-back', async () => {
+    const traceId = await request(`${zipkinFront}/work`);
+    const docs = await segmentsOf(traceId, 2);
+    const z = docs.find((d) => d.name === 'zipkin-front')!;
+    const b = docs.find((d) => d.name === 'otel-back')!;
+    const call = z.subsegments!.find((s) => s['namespace'] === 'remote')!;
+    expect(call).toMatchObject({ http: { request: { method: 'GET' }, response: { status: 200 } } });
+    expect(b.parent_id).toBe(call.id);
+    const graph = await fluoro.xray().send(
+      new GetServiceGraphCommand({
+        StartTime: new Date(Date.now() - 600_000),
+        EndTime: new Date(Date.now() + 60_000),
+      }),
+    );
+    const services = graph.Services ?? [];
+    const backRef = services.find((s) => s.Name === 'otel-back')!.ReferenceId;
+    const callers = services
+      .filter((s) => s.Edges?.some((e) => e.ReferenceId === backRef))
+      .map((s) => s.Name)
+      .sort();
+    expect(callers).toEqual(expect.arrayContaining(['otel-front', 'zipkin-front']));
+  });
+
+  it('bad spans are rejected and counted while their neighbours are kept; bad requests get 4xx naming the problem', async () => {
+    const url = `${fluoro.httpUrl}/v1/traces`;
+    const good = {
+      traceId: 'aaaabbbbccccddddeeeeffff00001111',
+      spanId: '1234567812345678',
+      name: 'kept',
+      kind: 2,
+      startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+      endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n),
+    };
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'mixed' } }] },
+          scopeSpans: [{ spans: [good, { ...good, spanId: 'nothex', name: 'bad' }] }],
+        },
+      ],
+    };
+    const before = await ingestStats(fluoro.httpUrl);
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({
+      partialSuccess: { rejectedSpans: '1', errorMessage: expect.stringMatching(/span id "nothex"/) },
+    });
+    const after = await ingestStats(fluoro.httpUrl);
+    expect(after.ingest.rejected['invalid_id'] ?? 0).toBe((before.ingest.rejected['invalid_id'] ?? 0) + 1);
+    const kept = await segmentsOfOne('1-aaaabbbb-ccccddddeeeeffff00001111');
+    expect(kept.name).toBe('mixed');
+
+    const post = (target: string, type: string, payload: Buffer | string, encoding?: string) =>
+      fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': type, ...(encoding ? { 'content-encoding': encoding } : {}) },
+        body: payload,
+      });
+    const notJson = await post(url, 'application/json', '{"resourceSpans": [');
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { message: string }).message).toMatch(/not an OTLP trace export/);
+    const notProto = await post(
+      fluoro.otlpUrl,
+      'application/x-protobuf',
+      Buffer.from([0x0a, 0xff, 0xff, 0x01]),
+    );
+    expect(notProto.status).toBe(400);
+    expect((await post(url, 'text/plain', 'hello')).status).toBe(415);
+    // 21 MiB of zeros, compressed to a few KiB: refused once inflated past OTLP's 20 MiB limit.
+    const bomb = await post(url, 'application/json', gzipSync(Buffer.alloc(21 * 1024 * 1024)), 'gzip');
+    expect(bomb.status).toBe(413);
+    const zipkin = await post(`${fluoro.httpUrl}/api/v2/spans`, 'application/json', '{"not": "a list"}');
+    expect(zipkin.status).toBe(400);
+    expect(await zipkin.text()).toMatch(/not a Zipkin v2 span list/);
+    // The server is still answering.
+    expect((await fetch(`${fluoro.httpUrl}/api/health`)).status).toBe(200);
+  });
+
+  it('a full write queue answers 429 with Retry-After, which OTLP exporters retry', async () => {
+    const small = await startFluoro({ args: ['--queue-size', '1'] });
+    try {
+      const span = (spanId: string) => ({
+        traceId: 'aaaabbbbccccddddeeeeffff00002222',
+        spanId,
+        name: 'x',
+        startTimeUnixNano: '1764160000000000000',
+        endTimeUnixNano: '1764160000100000000',
+      });
+      const r = await fetch(small.otlpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          resourceSpans: [{ scopeSpans: [{ spans: [span('1111111111111111'), span('2222222222222222')] }] }],
+        }),
+      });
+      expect(r.status).toBe(429);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.json()).toEqual({ code: 8, message: expect.stringMatching(/write queue is full/) });
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  async function segmentsOfOne(traceId: string): Promise<Doc> {
+    const xray = fluoro.xray();
+    return eventually(async () => {
+      const r = await xray.send(new BatchGetTracesCommand({ TraceIds: [traceId] }));
+      const doc = r.Traces?.[0]?.Segments?.[0]?.Document;
+      return doc ? (JSON.parse(doc) as Doc) : undefined;
+    });
+  }
+});
