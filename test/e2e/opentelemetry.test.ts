@@ -4,7 +4,12 @@
  * port, and Zipkin v2 JSON. The traces read back through the real AWS SDK X-Ray client are one
  * trace per request across services, with the parent links, HTTP fields, faults and causes.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
@@ -13,7 +18,7 @@ import {
   GetTraceSummariesCommand,
 } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { CLI, eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { startApp } from '../helpers/start-app.js';
 
 const APP = fileURLToPath(new URL('./apps/otel-app.cjs', import.meta.url));
@@ -221,6 +226,40 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
       expect(await r.json()).toEqual({ code: 8, message: expect.stringMatching(/write queue is full/) });
     } finally {
       await small.dispose();
+    }
+  });
+
+  it("starts without OTLP's own port when the default 4318 is taken, and says so", async () => {
+    // Whoever holds 4318 (this test, or a local OpenTelemetry Collector), it is taken.
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(4318, '127.0.0.1', () => resolve());
+    });
+    const data = mkdtempSync(join(tmpdir(), 'fluoro-otlp-'));
+    const child = spawn(
+      process.execPath,
+      [CLI, 'up', '--udp', 'off', '--http', '127.0.0.1:0', '--data', data],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await eventually(async () => (/fluoro: ready/.test(out) ? true : undefined));
+      expect(out).toMatch(/OTLP port 127\.0\.0\.1:4318 is in use; OTLP is served on the HTTP port only/);
+      expect(out).not.toMatch(/listening otlp/);
+    } finally {
+      child.kill();
+      await once(child, 'exit');
+      holder.close();
+      rmSync(data, { recursive: true, force: true });
     }
   });
 

@@ -8,7 +8,7 @@ describe('parseUpOptions', () => {
     expect(o).toMatchObject({
       udp: { host: '127.0.0.1', port: 2000 },
       http: { host: '127.0.0.1', port: 2000 },
-      otlp: { host: '127.0.0.1', port: 4318 },
+      otlp: { host: '127.0.0.1', port: 4318, optional: true },
       store: 'duckdb',
       memoryLimit: '1GB',
       queueSize: 100_000,
@@ -28,6 +28,7 @@ describe('parseUpOptions', () => {
     expect(parseUpOptions(['--udp', 'off'], {}).udp).toBeUndefined();
     expect(parseUpOptions(['--otlp', 'off'], {}).otlp).toBeUndefined();
     expect(parseUpOptions([], { FLUORO_OTLP: '127.0.0.1:4319' }).otlp).toEqual({
+      optional: false,
       host: '127.0.0.1',
       port: 4319,
     });

@@ -7,7 +7,7 @@ export interface UpOptions {
   udp: { host: string; port: number } | undefined;
   http: { host: string; port: number };
   /** OTLP/HTTP's conventional port (POST /v1/traces); the HTTP port serves OTLP too. */
-  otlp: { host: string; port: number } | undefined;
+  otlp: { host: string; port: number; optional?: boolean } | undefined;
   dataDir: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | undefined;
@@ -65,7 +65,14 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   const options: UpOptions = {
     udp: udp === 'off' ? undefined : toAddress(udp, '--udp'),
     http: toAddress(values.http ?? env['FLUORO_HTTP'] ?? UP_DEFAULTS.http, '--http'),
-    otlp: otlp === 'off' ? undefined : toAddress(otlp, '--otlp'),
+    // The default port may be taken by a local OpenTelemetry Collector: then Fluoro starts without it.
+    otlp:
+      otlp === 'off'
+        ? undefined
+        : {
+            ...toAddress(otlp, '--otlp'),
+            optional: values.otlp === undefined && env['FLUORO_OTLP'] === undefined,
+          },
     dataDir: resolve(values.data ?? env['FLUORO_DATA'] ?? UP_DEFAULTS.data),
     store,
     clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],

@@ -20,8 +20,12 @@ export interface FluoroServerOptions {
   udp?: { host: string; port: number };
   /** HTTP listen address (X-Ray API, ingest including OTLP and Zipkin, Fluoro API). */
   http: { host: string; port: number };
-  /** OTLP/HTTP's own port (4318 by convention), serving only `POST /v1/traces`; undefined: none. */
-  otlp?: { host: string; port: number };
+  /**
+   * OTLP/HTTP's own port (4318 by convention), serving only `POST /v1/traces`; undefined: none.
+   * `optional`: if the port is taken (a local OpenTelemetry Collector, say), warn and go on
+   * without it; OTLP stays available on the HTTP port.
+   */
+  otlp?: { host: string; port: number; optional?: boolean };
   writer?: BatchWriterOptions;
   /** The `Default` sampling rule served to SDKs (FLUORO_DEFAULT_SAMPLING: every request). */
   sampling?: DefaultSamplingRule;
@@ -114,7 +118,15 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       });
     });
     otlp.on('clientError', (_e, socket) => socket.destroy());
-    await listen(otlp, options.otlp.host, options.otlp.port);
+    try {
+      await listen(otlp, options.otlp.host, options.otlp.port);
+    } catch (e) {
+      if (!options.otlp.optional || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      console.error(
+        `fluoro: OTLP port ${options.otlp.host}:${options.otlp.port} is in use; OTLP is served on the HTTP port only (choose another with --otlp)`,
+      );
+      otlp = undefined;
+    }
   }
   const udp =
     options.udp && role !== 'api'

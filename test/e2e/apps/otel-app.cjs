@@ -2,7 +2,7 @@
 // exporting to Fluoro with the exporter named by argv: `otlp-json`, `otlp-proto` or `zipkin`.
 //   node otel-app.cjs SERVICE EXPORTER ENDPOINT [DOWNSTREAM_URL]
 // GET /work?fail=1 makes an INTERNAL span (with an exception when failing) and, when
-// DOWNSTREAM_URL is given, calls it with fetch-less http.get (a CLIENT span carrying
+// DOWNSTREAM_URL is given, calls it with http.get (a CLIENT span carrying
 // traceparent); it answers {traceId} with 200, or 500 when asked to fail. POST /flush exports
 // what is pending and answers 204.
 const [service, exporterName, endpoint, downstream] = process.argv.slice(2);
