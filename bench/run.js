@@ -52,6 +52,7 @@ function script(file, env = {}) {
 const benches = {
   ingest,
   lookup,
+  otlp: script('./otlp-ingest.js'),
   filter: script('./filter.js'),
   'service-graph': script('./service-graph.js'),
   sdk: script('./sdk.js'),

@@ -10,7 +10,7 @@ const CLI = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.ur
 export async function startFluoroProcess(dataDir) {
   const child = spawn(
     process.execPath,
-    [CLI, 'up', '--udp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', dataDir],
+    [CLI, 'up', '--udp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--otlp', '127.0.0.1:0', '--data', dataDir],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -24,7 +24,13 @@ export async function startFluoroProcess(dataDir) {
     child.on('exit', () => reject(new Error(`fluoro up exited:\n${out}`)));
   });
   const udp = /listening udp (\S+):(\d+)/.exec(out);
-  return { child, host: udp[1], port: Number(udp[2]), http: /listening http (\S+)/.exec(out)[1] };
+  return {
+    child,
+    host: udp[1],
+    port: Number(udp[2]),
+    http: /listening http (\S+)/.exec(out)[1],
+    otlp: /listening otlp (\S+)/.exec(out)[1],
+  };
 }
 
 /**

@@ -1,4 +1,12 @@
-import { nowUs, parseDocument, type Rejection, toSpanRows } from '@fluoro/model';
+import {
+  MAX_DOCUMENT_BYTES,
+  nowUs,
+  parseDocument,
+  type Rejection,
+  toSpanRows,
+  type Validation,
+  validateDocument,
+} from '@fluoro/model';
 import type { IngestedDocument } from '@fluoro/store';
 import type { IngestStats } from './ingest-stats.js';
 
@@ -8,7 +16,29 @@ import type { IngestStats } from './ingest-stats.js';
  */
 export function acceptDocument(text: string, stats: IngestStats): IngestedDocument | Rejection {
   stats.received++;
-  const v = parseDocument(text);
+  return accepted(parseDocument(text), text, stats);
+}
+
+/**
+ * The same for a document Fluoro built itself (from an OpenTelemetry or Zipkin span): validated
+ * as an object, so its text is not parsed back.
+ */
+export function acceptBuiltDocument(doc: object, stats: IngestStats): IngestedDocument | Rejection {
+  stats.received++;
+  const text = JSON.stringify(doc);
+  const v: Validation =
+    text.length * 3 > MAX_DOCUMENT_BYTES && Buffer.byteLength(text) > MAX_DOCUMENT_BYTES
+      ? {
+          ok: false,
+          reason: 'oversize',
+          errorCode: 'InvalidSegment',
+          message: `document is larger than ${MAX_DOCUMENT_BYTES} bytes`,
+        }
+      : validateDocument(doc);
+  return accepted(v, text, stats);
+}
+
+function accepted(v: Validation, text: string, stats: IngestStats): IngestedDocument | Rejection {
   if (!v.ok) {
     stats.reject(v.reason, v.message);
     return v;

@@ -8,7 +8,7 @@ import {
   spanToDocument,
   zipkinSpans,
 } from '@fluoro/model';
-import { acceptDocument } from './accept-document.js';
+import { acceptBuiltDocument } from './accept-document.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { IngestStats } from './ingest-stats.js';
 import { decodeOtlpProtobuf, encodeOtlpResponse, encodeOtlpStatus } from './otlp-protobuf.js';
@@ -153,7 +153,7 @@ function ingest(spans: SpanInput[], { writer, stats, maxQueued }: IngestContext)
       reject(doc.message);
       continue;
     }
-    const accepted = acceptDocument(JSON.stringify(doc), stats);
+    const accepted = acceptBuiltDocument(doc, stats);
     if (!('rows' in accepted)) reject(`span ${span.spanId}: ${accepted.message}`);
     else if (!writer.offer(accepted)) reject(`span ${span.spanId}: the write queue is full`);
     else outcome.accepted++;
@@ -173,9 +173,16 @@ function parseJson(body: Buffer): unknown {
   return JSON.parse(body.toString('utf8'));
 }
 
+/** Unexpected failures already logged (once each, so a bad client cannot flood the log). */
+const logged = new Set<string>();
+
 function asFailure(e: unknown): HttpFailure {
   if (e instanceof HttpFailure) return e;
-  console.error(`fluoro: span ingest failed: ${(e as Error).stack}`);
+  const message = (e as Error).message;
+  if (!logged.has(message)) {
+    logged.add(message);
+    console.error(`fluoro: span ingest failed (further ones not logged): ${(e as Error).stack}`);
+  }
   return new HttpFailure(503, `the request could not be handled: ${(e as Error).message}`);
 }
 
