@@ -8,9 +8,23 @@ const CLI = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.ur
 
 /** Starts the built `fluoro up` on free loopback ports over `dataDir`; resolves once it is ready. */
 export async function startFluoroProcess(dataDir) {
+  // BENCH_FLUORO_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server under load.
+  const nodeArgs = (process.env.BENCH_FLUORO_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [CLI, 'up', '--udp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--otlp', '127.0.0.1:0', '--data', dataDir],
+    [
+      ...nodeArgs,
+      CLI,
+      'up',
+      '--udp',
+      '127.0.0.1:0',
+      '--http',
+      '127.0.0.1:0',
+      '--otlp',
+      '127.0.0.1:0',
+      '--data',
+      dataDir,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
