@@ -6,11 +6,12 @@
 //              segment emission included) — cost = 1/ops − 1/(baseline ops)
 //   http:*     a hello-world node `http` server under a pipelined keep-alive load
 //   express:*  the same on Express 5 (aws-xray-sdk-express needs Express)
-// Cases run round-robin BENCH_SDK_ROUNDS times (default 2) and keep their best round. "All
+// Cases run round-robin BENCH_SDK_ROUNDS times (default 3) and keep their best round. "All
 // sampled" cases record every request (the worst case); "default sampling" uses each SDK's
 // default (1 request/s + 5 %; OpenTelemetry at a 5 % ratio). Fluoro and X-Ray
-// send their segments over real UDP to a sink in this process; OpenTelemetry batches spans to
-// an exporter that discards them (it has no UDP exporter), which favours it.
+// send their segments over real UDP to a sink in this process; OpenTelemetry exports over
+// OTLP/HTTP to a sink here too, and is also measured with an exporter that discards its spans
+// (a reference: no deployment runs that way). The driver counts what reached each sink.
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
@@ -23,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const SECONDS = Number(process.env.BENCH_SDK_SECONDS ?? 3);
 // BENCH_SDK_ONLY=regex runs only the matching cases (e.g. `^http:`), for profiling one path.
 const ONLY = new RegExp(process.env.BENCH_SDK_ONLY ?? '');
-const ROUNDS = Number(process.env.BENCH_SDK_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_SDK_ROUNDS ?? 3);
 const BATCH = 50;
 const self = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
