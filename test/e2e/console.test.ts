@@ -5,19 +5,19 @@
  * screenshots the README shows (docs/screenshots/).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSeconds } from '../../packages/console/src/model/time-range.js';
 import { sendBigTrace } from '../helpers/big-trace.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 import { startApp } from '../helpers/start-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const APP = fileURLToPath(new URL('./apps/console-app.cjs', import.meta.url));
 // Screenshots go to a temporary folder; FLUORO_UPDATE_SCREENSHOTS=1 refreshes the README's in docs/screenshots/.
 const SHOTS =
@@ -38,7 +38,7 @@ interface Doc {
   subsegments?: Doc[];
 }
 
-describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('console in Chromium', () => {
+describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))('console in Chromium', () => {
   let fluoro: RunningFluoro;
   let app: ChildProcess;
   let browser: Browser;
@@ -99,19 +99,7 @@ describe.runIf(requireOrSkip(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`))('c
       );
       return s.length === 7 && twoServices ? true : undefined;
     }, 30_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {

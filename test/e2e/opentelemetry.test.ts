@@ -7,7 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,9 @@ import {
   GetTraceSummariesCommand,
 } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { CLI, eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { requireOrSkip } from '../helpers/require-or-skip.js';
 import { startApp } from '../helpers/start-app.js';
 
 const APP = fileURLToPath(new URL('./apps/otel-app.cjs', import.meta.url));
@@ -262,6 +265,60 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
       rmSync(data, { recursive: true, force: true });
     }
   });
+
+  it.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
+    'a web page on another origin can export spans (CORS preflight and POST), as the OpenTelemetry web SDK does',
+    async () => {
+      const site = createHttpServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<p>app</p>'),
+      );
+      await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', () => resolve()));
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+        const now = BigInt(Date.now()) * 1_000_000n;
+        const body = JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: 'service.name', value: { stringValue: 'web-app' } }] },
+              scopeSpans: [
+                {
+                  spans: [
+                    {
+                      traceId: 'bbbbccccddddeeeeffff000011112222',
+                      spanId: 'abcdefabcdefabcd',
+                      name: 'documentLoad',
+                      kind: 1,
+                      startTimeUnixNano: String(now),
+                      endTimeUnixNano: String(now + 30_000_000n),
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        });
+        // From the page's origin: the browser sends the preflight, then the POST.
+        const answer = await page.evaluate(
+          async ([url, payload]) => {
+            const r = await fetch(url!, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: payload!,
+            });
+            return { status: r.status, body: await r.text() };
+          },
+          [fluoro.otlpUrl, body],
+        );
+        expect(answer).toEqual({ status: 200, body: '{}' });
+        expect((await segmentsOfOne('1-bbbbcccc-ddddeeeeffff000011112222')).name).toBe('web-app');
+      } finally {
+        await browser.close();
+        site.close();
+      }
+    },
+  );
 
   async function segmentsOfOne(traceId: string): Promise<Doc> {
     const xray = fluoro.xray();

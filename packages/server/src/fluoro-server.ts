@@ -5,7 +5,7 @@ import { createConsoleHandler } from './console/serve-console.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
-import { otlpTracesHandler, zipkinSpansHandler } from './ingest/span-ingest.js';
+import { otlpPreflight, otlpTracesHandler, zipkinSpansHandler } from './ingest/span-ingest.js';
 import { startUdpReceiver } from './ingest/udp-receiver.js';
 import { registerServiceGraphRoutes } from './service-graph-routes.js';
 import { batchGetTraces } from './xray-api/batch-get-traces.js';
@@ -67,6 +67,7 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       .post('/GetSamplingRules', sampling.getSamplingRules)
       .post('/SamplingTargets', sampling.getSamplingTargets)
       .raw('POST', '/v1/traces', otlpTracesHandler(ingest))
+      .raw('OPTIONS', '/v1/traces', otlpPreflight)
       .raw('POST', '/api/v2/spans', zipkinSpansHandler(ingest));
   }
   if (role !== 'collector') {
@@ -107,11 +108,13 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
     otlp = createServer((req, res) => {
       const pathname = (req.url ?? '/').split('?')[0];
       const done =
-        req.method === 'POST' && pathname === '/v1/traces'
+        pathname === '/v1/traces' && req.method === 'POST'
           ? handler(req, res)
-          : Promise.resolve(
-              void res.writeHead(404, { 'content-type': 'text/plain' }).end('OTLP/HTTP: POST /v1/traces\n'),
-            );
+          : pathname === '/v1/traces' && req.method === 'OPTIONS'
+            ? otlpPreflight(req, res)
+            : Promise.resolve(
+                void res.writeHead(404, { 'content-type': 'text/plain' }).end('OTLP/HTTP: POST /v1/traces\n'),
+              );
       done.catch((e) => {
         console.error(`fluoro: OTLP request failed: ${(e as Error).message}`);
         if (!res.headersSent) res.writeHead(500).end();

@@ -25,7 +25,7 @@ export class Router {
   private readonly rawRoutes = new Map<string, RawHandler>();
 
   /** A route that reads the request and writes the answer itself (OTLP, Zipkin: not AWS-shaped). */
-  raw(method: 'GET' | 'POST', path: string, handler: RawHandler): this {
+  raw(method: 'GET' | 'POST' | 'OPTIONS', path: string, handler: RawHandler): this {
     this.rawRoutes.set(`${method} ${path}`, handler);
     return this;
   }

@@ -47,9 +47,29 @@ class HttpFailure extends Error {
   }
 }
 
+/**
+ * Browsers may send spans too (OpenTelemetry's web SDK exports OTLP/HTTP JSON from the page):
+ * `POST /v1/traces` allows any origin, as ingest is open to any process that can reach the port
+ * anyway, and the preflight (`OPTIONS`) is answered. Nothing else on the port is shared.
+ */
+const CORS = { 'access-control-allow-origin': '*' };
+
+/** `OPTIONS /v1/traces`: the CORS preflight a browser sends before a JSON or protobuf POST. */
+export async function otlpPreflight(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res
+    .writeHead(204, {
+      ...CORS,
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'content-type, content-encoding',
+      'access-control-max-age': '86400',
+    })
+    .end();
+}
+
 /** `POST /v1/traces`: OTLP/HTTP with `Content-Type` application/json or application/x-protobuf. */
 export function otlpTracesHandler(ctx: IngestContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [name, value] of Object.entries(CORS)) res.setHeader(name, value);
     const type = contentType(req);
     const protobuf = type === 'application/x-protobuf' || type === 'application/protobuf';
     try {
