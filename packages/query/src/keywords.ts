@@ -1,50 +1,27 @@
+import {
+  FILTER_BOOL_KEYWORDS,
+  FILTER_NUMBER_KEYWORDS,
+  FILTER_STRING_KEYWORDS,
+  ROOTCAUSE_ONLY_KEYWORDS,
+  TRACE_ONLY_KEYWORDS,
+} from '@fluoro/model/browser';
 import type { BoolKeyword, NumberKeyword, Scope, StringKeyword } from './ast.js';
 
-/** Keywords by value type (§4.2), lower-case; matching is case-insensitive. */
-export const BOOL_KEYWORDS: ReadonlySet<string> = new Set<BoolKeyword>([
-  'ok',
-  'error',
-  'throttle',
-  'fault',
-  'partial',
-  'inferred',
-  'root',
-  'first',
-  'last',
-  'remote',
-]);
-export const NUMBER_KEYWORDS: ReadonlySet<string> = new Set<NumberKeyword>([
-  'responsetime',
-  'duration',
-  'http.status',
-  'index',
-  'coverage',
-]);
-export const STRING_KEYWORDS: ReadonlySet<string> = new Set<StringKeyword>([
-  'http.url',
-  'http.method',
-  'http.useragent',
-  'http.clientip',
-  'user',
-  'name',
-  'type',
-  'message',
-  'availabilityzone',
-  'instance.id',
-  'resource.arn',
-]);
+// The lists live in @fluoro/model (the console completes them); these typed copies fail to
+// compile if a listed keyword is not one the AST knows.
+const BOOLS: readonly BoolKeyword[] = FILTER_BOOL_KEYWORDS;
+const NUMBERS: readonly NumberKeyword[] = FILTER_NUMBER_KEYWORDS;
+const STRINGS: readonly StringKeyword[] = FILTER_STRING_KEYWORDS;
 
-const ROOTCAUSE_ONLY = new Set(['first', 'last', 'remote', 'index', 'coverage']);
+/** Keywords by value type (§4.2), lower-case; matching is case-insensitive. */
+export const BOOL_KEYWORDS: ReadonlySet<string> = new Set(BOOLS);
+export const NUMBER_KEYWORDS: ReadonlySet<string> = new Set(NUMBERS);
+export const STRING_KEYWORDS: ReadonlySet<string> = new Set(STRINGS);
+
+const ROOTCAUSE_ONLY: ReadonlySet<string> = new Set(ROOTCAUSE_ONLY_KEYWORDS);
 const ROOTCAUSE_ALLOWED = new Set([...ROOTCAUSE_ONLY, 'inferred', 'name', 'type', 'message']);
 /** Keywords that only make sense at the top level of an expression. */
-export const TRACE_ONLY = new Set([
-  'service',
-  'edge',
-  'group.name',
-  'group.arn',
-  'rootcause.json',
-  'trace.id',
-]);
+export const TRACE_ONLY: ReadonlySet<string> = new Set(TRACE_ONLY_KEYWORDS);
 
 /**
  * Why `keyword` cannot be used in `scope`, or undefined when it can. Root-cause filters see only

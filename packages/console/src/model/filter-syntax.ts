@@ -3,6 +3,7 @@
  * syntax highlighting and completions at the cursor. Parsing and errors are the server's job
  * (GetTraceSummaries answers a 400 naming the column); this never rejects anything.
  */
+import { TOP_LEVEL_KEYWORDS } from '@fluoro/model/browser';
 
 export type TokenKind =
   | 'keyword'
@@ -22,32 +23,8 @@ export interface FilterToken {
   start: number;
 }
 
-/** Keywords of the language (§4.2), lower-case. */
-export const KEYWORDS = [
-  'ok',
-  'error',
-  'throttle',
-  'fault',
-  'partial',
-  'inferred',
-  'root',
-  'responsetime',
-  'duration',
-  'http.status',
-  'http.url',
-  'http.method',
-  'http.useragent',
-  'http.clientip',
-  'user',
-  'name',
-  'type',
-  'availabilityzone',
-  'instance.id',
-  'resource.arn',
-  'trace.id',
-  'group.name',
-  'group.arn',
-] as const;
+/** Keywords of the language (§4.2) a user types at the top level, lower-case. */
+export const KEYWORDS = TOP_LEVEL_KEYWORDS;
 
 /** Functions and complex keywords, completed with their opening syntax. */
 export const FUNCTIONS = [
