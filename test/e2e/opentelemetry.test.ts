@@ -190,12 +190,15 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     const notJson = await post(url, 'application/json', '{"resourceSpans": [');
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { message: string }).message).toMatch(/not an OTLP trace export/);
-    const notProto = await post(
-      fluoro.otlpUrl,
-      'application/x-protobuf',
-      Buffer.from([0x0a, 0xff, 0xff, 0x01]),
-    );
-    expect(notProto.status).toBe(400);
+    // A length past the end (RangeError in the decoder) and an invalid wire type (a plain Error).
+    for (const bytes of [
+      [0x0a, 0xff, 0xff, 0x01],
+      [0x17, 1, 1, 1, 1, 1, 1, 1, 1],
+    ]) {
+      const notProto = await post(fluoro.otlpUrl, 'application/x-protobuf', Buffer.from(bytes));
+      expect(notProto.status).toBe(400);
+      expect(notProto.headers.get('content-type')).toBe('application/x-protobuf');
+    }
     expect((await post(url, 'text/plain', 'hello')).status).toBe(415);
     // 21 MiB of zeros, compressed to a few KiB: refused once inflated past OTLP's 20 MiB limit.
     const bomb = await post(url, 'application/json', gzipSync(Buffer.alloc(21 * 1024 * 1024)), 'gzip');
