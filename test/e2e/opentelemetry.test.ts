@@ -206,6 +206,12 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     const zipkin = await post(`${fluoro.httpUrl}/api/v2/spans`, 'application/json', '{"not": "a list"}');
     expect(zipkin.status).toBe(400);
     expect(await zipkin.text()).toMatch(/not a Zipkin v2 span list/);
+    // OTLP's own port serves nothing else (not the query API).
+    const other = await fetch(fluoro.otlpUrl.replace('/v1/traces', '/TraceSummaries'), {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(other.status).toBe(404);
     // The server is still answering.
     expect((await fetch(`${fluoro.httpUrl}/api/health`)).status).toBe(200);
   });

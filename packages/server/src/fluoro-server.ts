@@ -101,21 +101,14 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   });
   http.on('clientError', (_e, socket) => socket.destroy());
   await listen(http, options.http.host, options.http.port);
-  // OTLP's conventional port answers the same handler, and nothing else.
+  // OTLP's conventional port answers the same handlers, and nothing else.
   let otlp: Server | undefined;
   if (options.otlp && role !== 'api') {
-    const handler = otlpTracesHandler(ingest);
+    const otlpRouter = new Router()
+      .raw('POST', '/v1/traces', otlpTracesHandler(ingest))
+      .raw('OPTIONS', '/v1/traces', otlpPreflight);
     otlp = createServer((req, res) => {
-      const pathname = (req.url ?? '/').split('?')[0];
-      const done =
-        pathname === '/v1/traces' && req.method === 'POST'
-          ? handler(req, res)
-          : pathname === '/v1/traces' && req.method === 'OPTIONS'
-            ? otlpPreflight(req, res)
-            : Promise.resolve(
-                void res.writeHead(404, { 'content-type': 'text/plain' }).end('OTLP/HTTP: POST /v1/traces\n'),
-              );
-      done.catch((e) => {
+      otlpRouter.handle(req, res).catch((e) => {
         console.error(`fluoro: OTLP request failed: ${(e as Error).message}`);
         if (!res.headersSent) res.writeHead(500).end();
       });

@@ -26,16 +26,9 @@ export function acceptDocument(text: string, stats: IngestStats): IngestedDocume
 export function acceptBuiltDocument(doc: object, stats: IngestStats): IngestedDocument | Rejection {
   stats.received++;
   const text = JSON.stringify(doc);
-  const v: Validation =
-    text.length * 3 > MAX_DOCUMENT_BYTES && Buffer.byteLength(text) > MAX_DOCUMENT_BYTES
-      ? {
-          ok: false,
-          reason: 'oversize',
-          errorCode: 'InvalidSegment',
-          message: `document is larger than ${MAX_DOCUMENT_BYTES} bytes`,
-        }
-      : validateDocument(doc);
-  return accepted(v, text, stats);
+  // Only an oversize document is checked as text (parseDocument rejects it before parsing).
+  const oversize = text.length * 3 > MAX_DOCUMENT_BYTES && Buffer.byteLength(text) > MAX_DOCUMENT_BYTES;
+  return accepted(oversize ? parseDocument(text) : validateDocument(doc), text, stats);
 }
 
 function accepted(v: Validation, text: string, stats: IngestStats): IngestedDocument | Rejection {
