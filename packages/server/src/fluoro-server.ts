@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '@fluoro/store';
 import { createConsoleHandler } from './console/serve-console.js';
+import { createTokenAuth } from './http/auth.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
@@ -37,6 +38,13 @@ export interface FluoroServerOptions {
   role?: FluoroRole;
   /** The built console to serve at / (default: packages/console/dist); false serves none. */
   consoleDir?: string | false;
+  /**
+   * A shared secret every query route then needs (the X-Ray query API, groups, `/api/*` but
+   * `/api/health`), as `Authorization: Bearer <token>` or an AWS SigV4 signature with the token
+   * as the secret access key. Ingest, sampling and the console's static files stay open: the
+   * X-Ray SDKs and daemon cannot send a token. Undefined: nothing is authenticated.
+   */
+  authToken?: string;
 }
 
 export type FluoroRole = 'all' | 'collector' | 'api';
@@ -57,15 +65,19 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const sampling = samplingApi(options.sampling ?? FLUORO_DEFAULT_SAMPLING, Math.floor(Date.now() / 1000));
   const role = options.role ?? 'all';
   const ingest = { writer, stats, maxQueued };
-  const router = new Router()
+  const open = { open: true };
+  const router = new Router(
+    options.authToken === undefined ? undefined : createTokenAuth({ token: options.authToken }),
+  )
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
-    .get('/api/health', () => ({ status: 'ok', role }));
+    .get('/api/health', () => ({ status: 'ok', role }), open);
   if (role !== 'api') {
+    // What X-Ray SDKs and the daemon call: they have no way to send a token.
     router
-      .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued))
-      .post('/TelemetryRecords', () => ({}))
-      .post('/GetSamplingRules', sampling.getSamplingRules)
-      .post('/SamplingTargets', sampling.getSamplingTargets)
+      .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued), open)
+      .post('/TelemetryRecords', () => ({}), open)
+      .post('/GetSamplingRules', sampling.getSamplingRules, open)
+      .post('/SamplingTargets', sampling.getSamplingTargets, open)
       .raw('POST', '/v1/traces', otlpTracesHandler(ingest))
       .raw('OPTIONS', '/v1/traces', otlpPreflight)
       .raw('POST', '/api/v2/spans', zipkinSpansHandler(ingest));

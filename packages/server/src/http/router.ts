@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, invalidRequest } from './api-error.js';
+import type { Authenticator } from './auth.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -13,30 +14,49 @@ export type Handler = (ctx: RequestContext) => Promise<unknown> | unknown;
 
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+export interface RouteOptions {
+  /**
+   * Answer without credentials even when the router has an Authenticator: ingest, the SDKs'
+   * sampling calls and the health check, whose clients cannot send a token.
+   */
+  open?: boolean;
+}
+
+interface Route {
+  handler: Handler;
+  open: boolean;
+}
+
 /** Largest request body read, in bytes (PutTraceSegments batches of many 64 KiB documents fit). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * A small exact-path router: X-Ray's API is POST on fixed paths with JSON bodies, which needs
  * no framework. Every answer is JSON; every failure is an ApiError shaped for the AWS SDK.
+ * Given an Authenticator, every route needs credentials unless it was registered `open`.
  */
 export class Router {
-  private readonly routes = new Map<string, Handler>();
+  private readonly routes = new Map<string, Route>();
   private readonly rawRoutes = new Map<string, RawHandler>();
 
-  /** A route that reads the request and writes the answer itself (OTLP, Zipkin: not AWS-shaped). */
+  constructor(private readonly auth?: Authenticator) {}
+
+  /**
+   * A route that reads the request and writes the answer itself (OTLP, Zipkin: not AWS-shaped).
+   * Raw routes are ingest protocols and are never authenticated.
+   */
   raw(method: 'GET' | 'POST' | 'OPTIONS', path: string, handler: RawHandler): this {
     this.rawRoutes.set(`${method} ${path}`, handler);
     return this;
   }
 
-  post(path: string, handler: Handler): this {
-    this.routes.set(`POST ${path}`, handler);
+  post(path: string, handler: Handler, options: RouteOptions = {}): this {
+    this.routes.set(`POST ${path}`, { handler, open: options.open ?? false });
     return this;
   }
 
-  get(path: string, handler: Handler): this {
-    this.routes.set(`GET ${path}`, handler);
+  get(path: string, handler: Handler, options: RouteOptions = {}): this {
+    this.routes.set(`GET ${path}`, { handler, open: options.open ?? false });
     return this;
   }
 
@@ -52,11 +72,16 @@ export class Router {
     res.setHeader('x-amzn-requestid', requestId);
     try {
       const url = new URL(req.url ?? '/', 'http://fluoro');
-      const handler = this.routes.get(`${req.method} ${url.pathname}`);
-      if (!handler)
-        throw new ApiError(404, 'NotFoundException', `no route for ${req.method} ${url.pathname}`);
-      const body = req.method === 'POST' ? await readJson(req) : undefined;
-      const result = await handler({ req, url, body });
+      const route = this.routes.get(`${req.method} ${url.pathname}`);
+      if (!route) throw new ApiError(404, 'NotFoundException', `no route for ${req.method} ${url.pathname}`);
+      let bytes: Promise<Buffer> | undefined;
+      const readBody = () => {
+        bytes ??= req.method === 'POST' ? readBytes(req) : Promise.resolve(Buffer.alloc(0));
+        return bytes;
+      };
+      if (this.auth && !route.open) await this.auth.check(req, readBody);
+      const body = req.method === 'POST' ? toJson(await readBody()) : undefined;
+      const result = await route.handler({ req, url, body });
       send(res, 200, result ?? {});
     } catch (e) {
       const err =
@@ -70,6 +95,8 @@ export class Router {
       if (!(e instanceof ApiError))
         console.error(`fluoro: ${req.method} ${req.url} failed: ${(e as Error).stack}`);
       res.setHeader('x-amzn-errortype', err.type);
+      // RFC 9110 wants a challenge with a 401; "Bearer" makes no browser open a login dialog.
+      if (err.status === 401) res.setHeader('www-authenticate', 'Bearer realm="fluoro"');
       send(res, err.status, { message: err.message });
     }
   }
@@ -82,7 +109,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -91,9 +118,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
       throw new ApiError(413, 'InvalidRequestException', `request body is over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return {};
+  return Buffer.concat(chunks);
+}
+
+function toJson(bytes: Buffer): unknown {
+  if (bytes.length === 0) return {};
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw invalidRequest(`request body is not JSON: ${(e as Error).message}`);
   }

@@ -1,0 +1,192 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Hash } from '@smithy/core/serde';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { ApiError } from './api-error.js';
+
+/**
+ * Checks one request's credentials before a protected route answers. Throws an ApiError
+ * shaped for the AWS SDKs on failure; never puts the token in a message or a log line.
+ */
+export interface Authenticator {
+  /**
+   * Resolves when the request carries the token. `readBody` gives the request body's bytes;
+   * it is called only for a SigV4 check (a bearer token needs no body, so a caller without the
+   * token never gets to upload 16 MiB).
+   */
+  check(req: IncomingMessage, readBody: () => Promise<Buffer>): Promise<void>;
+}
+
+export interface TokenAuthOptions {
+  /** The shared secret: a bearer token, or the secret access key of an AWS SigV4 signature. */
+  token: string;
+  /** How far `x-amz-date` may be from the server's clock, in ms (AWS allows 15 minutes). */
+  maxSkewMs?: number;
+  /** The clock, in epoch ms (tests move it). */
+  nowMs?: () => number;
+}
+
+const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
+const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+const SIGV4_PARTS =
+  /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** The answer when a request carries no credentials at all: 401, as AWS names it. */
+export function missingToken(): ApiError {
+  return new ApiError(
+    401,
+    'MissingAuthenticationTokenException',
+    'this Fluoro requires its auth token: send "Authorization: Bearer <token>", or sign with AWS SigV4 using the token as the secret access key',
+  );
+}
+
+/**
+ * Accepts `Authorization: Bearer <token>` (CLI, console, curl) or an AWS Signature V4 made with
+ * the token as the secret access key and any access key id (`@aws-sdk/client-xray`, the AWS CLI).
+ */
+export function createTokenAuth(options: TokenAuthOptions): Authenticator {
+  if (!options.token) throw new Error('the auth token must not be empty');
+  const tokenDigest = sha256(options.token);
+  const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  const nowMs = options.nowMs ?? Date.now;
+  return {
+    async check(req, readBody) {
+      const header = req.headers.authorization;
+      if (!header) throw missingToken();
+      if (/^bearer /i.test(header)) {
+        // Digests have one length, so the comparison takes the same time whatever was sent.
+        if (timingSafeEqual(sha256(header.slice(7).trim()), tokenDigest)) return;
+        throw new ApiError(
+          403,
+          'UnrecognizedClientException',
+          "the bearer token is not this Fluoro's auth token",
+        );
+      }
+      if (header.startsWith(`${SIGV4_ALGORITHM} `)) {
+        return verifySigV4(req, header, await readBody(), options.token, nowMs(), maxSkewMs);
+      }
+      throw new ApiError(
+        403,
+        'UnrecognizedClientException',
+        'the Authorization header is neither "Bearer <token>" nor an AWS4-HMAC-SHA256 signature',
+      );
+    },
+  };
+}
+
+/**
+ * Recomputes the request's SigV4 signature with the token as the secret and compares it with
+ * the one sent. The canonical request is rebuilt from what arrived (method, raw path, query,
+ * exactly the headers listed in SignedHeaders, the body's SHA-256) and signed again by the AWS
+ * SDK's own signer at the client's date and credential scope, so both sides canonicalise alike.
+ */
+async function verifySigV4(
+  req: IncomingMessage,
+  header: string,
+  body: Buffer,
+  token: string,
+  nowMs: number,
+  maxSkewMs: number,
+): Promise<void> {
+  const parts = SIGV4_PARTS.exec(header);
+  const scope = parts?.[1]?.split('/');
+  if (!parts || scope?.length !== 5 || scope[4] !== 'aws4_request') {
+    throw invalidSignature('the Authorization header is not a well-formed AWS4-HMAC-SHA256 signature');
+  }
+  const [accessKeyId = '', scopeDate, region = '', service = ''] = scope;
+  const signedHeaders = (parts[2] ?? '').split(';');
+  const sentSignature = parts[3] ?? '';
+  const amzDate = headerValue(req, 'x-amz-date');
+  const date = amzDate ? parseAmzDate(amzDate) : undefined;
+  if (!amzDate || !date || !signedHeaders.includes('x-amz-date') || !signedHeaders.includes('host')) {
+    throw invalidSignature('a SigV4 request must sign the host and x-amz-date headers');
+  }
+  if (amzDate.slice(0, 8) !== scopeDate) {
+    throw invalidSignature(`the credential scope date ${scopeDate} is not the x-amz-date's`);
+  }
+  if (Math.abs(nowMs - date.getTime()) > maxSkewMs) {
+    // AWS's words: the SDKs read "Signature expired" with the Date header to correct clock skew.
+    throw invalidSignature(
+      `Signature expired: x-amz-date ${amzDate} is more than ${maxSkewMs / 60_000} minutes from the server's time`,
+    );
+  }
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders) {
+    const value = headerValue(req, name);
+    if (value === undefined) throw invalidSignature(`the signed header ${name} is not in the request`);
+    headers[name] = value;
+  }
+  // The signer trusts x-amz-content-sha256 as the body's hash; make sure it is.
+  const claimedHash = headers['x-amz-content-sha256'];
+  if (claimedHash !== undefined && claimedHash !== createHash('sha256').update(body).digest('hex')) {
+    throw invalidSignature('the body does not match its x-amz-content-sha256');
+  }
+  const rawUrl = req.url ?? '/';
+  const queryAt = rawUrl.indexOf('?');
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey: token },
+    region,
+    service,
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: req.method ?? 'GET',
+      protocol: 'http:',
+      hostname: headers['host'] ?? '',
+      path: queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt),
+      query: toQuery(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1)),
+      headers,
+      body,
+    },
+    {
+      signingDate: date,
+      signingRegion: region,
+      signingService: service,
+      signableHeaders: new Set(signedHeaders),
+    },
+  );
+  const expected = SIGV4_PARTS.exec(signed.headers['authorization'] ?? '');
+  const matches =
+    expected !== null &&
+    expected[2] === parts[2] &&
+    timingSafeEqual(Buffer.from(expected[3] ?? '', 'hex'), Buffer.from(sentSignature, 'hex'));
+  if (!matches) {
+    throw invalidSignature(
+      "the request signature does not match: sign with this Fluoro's auth token as the secret access key",
+    );
+  }
+}
+
+function invalidSignature(message: string): ApiError {
+  return new ApiError(403, 'InvalidSignatureException', message);
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** `20261126T175500Z` → a Date; undefined when it is not that shape. */
+function parseAmzDate(text: string): Date | undefined {
+  const m = AMZ_DATE.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 0, h ?? 0, mi ?? 0, s ?? 0));
+}
+
+/** The raw query as the signer's map: decoded keys to a value, or to every value of a repeated key. */
+function toQuery(raw: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const prev = query[key];
+    query[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+  }
+  return query;
+}
