@@ -17,9 +17,12 @@ commands:
           --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
           --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
           --sampling-rate F  --sampling-reservoir N  (the Default rule served to SDKs; default every request)
+          --auth-token-file PATH  (or FLUORO_AUTH_TOKEN: the query API and console then need it)
+          --allow-remote        (FLUORO_ALLOW_REMOTE=1: bind beyond loopback without a token, behind a proxy)
   traces  list recent traces, newest first
           --since 1h  --filter 'EXPR'  --limit 20  --url URL (FLUORO_URL, default http://127.0.0.1:2000)
-  trace   show one trace as a timeline: fluoro trace TRACE_ID [--json] [--url URL]
+          --auth-token-file PATH  (or FLUORO_AUTH_TOKEN, sent as Authorization: Bearer)
+  trace   show one trace as a timeline: fluoro trace TRACE_ID [--json] [--url URL] [--auth-token-file PATH]
 `;
 
 async function main(argv: string[]): Promise<void> {

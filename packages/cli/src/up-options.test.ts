@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseUpOptions, toAddress } from './up-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -13,6 +16,7 @@ describe('parseUpOptions', () => {
       memoryLimit: '1GB',
       queueSize: 100_000,
       role: 'all',
+      authToken: undefined,
       allowRemote: false,
     });
     expect(o.dataDir).toMatch(/\.fluoro$/);
@@ -50,7 +54,16 @@ describe('parseUpOptions', () => {
       /--otlp 0\.0\.0\.0 is not a loopback/,
     ],
     ['a bad queue size', ['--queue-size', '0'], /--queue-size/],
-    ['a public HTTP address', ['--http', '0.0.0.0:2000'], /not a loopback address/],
+    [
+      'a public HTTP address without a token or --allow-remote',
+      ['--http', '0.0.0.0:2000'],
+      /--http 0\.0\.0\.0 is not a loopback address: set an auth token \(FLUORO_AUTH_TOKEN or --auth-token-file PATH\).*or pass --allow-remote/,
+    ],
+    [
+      'a token file that is not there',
+      ['--auth-token-file', '/nonexistent/token'],
+      /cannot read it \(ENOENT\)/,
+    ],
     ['a port out of range', ['--udp', '127.0.0.1:70000'], /--udp must be host:port/],
   ];
   it.each(bad)('refuses %s with a usage error', (_name, args, message) => {
@@ -60,6 +73,48 @@ describe('parseUpOptions', () => {
 
   it('allows a public address with --allow-remote', () => {
     expect(parseUpOptions(['--http', '0.0.0.0:2000', '--allow-remote'], {}).http.host).toBe('0.0.0.0');
+  });
+});
+
+describe('parseUpOptions: the auth token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fluoro-token-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const TOKEN = '0123456789abcdef0123';
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('reads FLUORO_AUTH_TOKEN, and lets a token bind HTTP and OTLP beyond loopback', () => {
+    const o = parseUpOptions(['--http', '0.0.0.0:2000', '--otlp', '0.0.0.0:4318'], {
+      FLUORO_AUTH_TOKEN: TOKEN,
+    });
+    expect(o).toMatchObject({ authToken: TOKEN, allowRemote: false, http: { host: '0.0.0.0' } });
+  });
+
+  it('reads --auth-token-file without its trailing newline, over the environment variable', () => {
+    const path = file('token', `${TOKEN}\n`);
+    expect(parseUpOptions(['--auth-token-file', path], {}).authToken).toBe(TOKEN);
+    expect(parseUpOptions(['--auth-token-file', file('crlf', `${TOKEN}\r\n`)], {}).authToken).toBe(TOKEN);
+    expect(
+      parseUpOptions(['--auth-token-file', path], { FLUORO_AUTH_TOKEN: 'another-token-of-enough-length' })
+        .authToken,
+    ).toBe(TOKEN);
+  });
+
+  const refused: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+    ['an empty variable', [], { FLUORO_AUTH_TOKEN: '' }, /FLUORO_AUTH_TOKEN: the auth token is empty/],
+    ['a short variable', [], { FLUORO_AUTH_TOKEN: 'short' }, /at least 16 characters, not 5/],
+    ['a file holding only a newline', ['--auth-token-file', 'EMPTY'], {}, /the auth token is empty/],
+    ['a token with a space', [], { FLUORO_AUTH_TOKEN: `${TOKEN} x` }, /must not contain spaces/],
+  ];
+  it.each(refused)('refuses %s with a message that does not repeat it', (_name, args, env, message) => {
+    const argv = args.map((a) => (a === 'EMPTY' ? file('empty', '\n') : a));
+    expect(() => parseUpOptions(argv, env)).toThrow(UsageError);
+    expect(() => parseUpOptions(argv, env)).toThrow(message);
+    const token = env['FLUORO_AUTH_TOKEN'];
+    if (token) expect(() => parseUpOptions(argv, env)).not.toThrow(token);
   });
 });
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readAuthToken } from './auth-token.js';
 import { UsageError } from './usage-error.js';
 
 /** `fluoro up`'s settings after flags, environment and defaults (the defaults live here, documented in docs/cli.md). */
@@ -21,6 +22,9 @@ export interface UpOptions {
   /** The Default sampling rule served to SDKs: fraction after the reservoir, and requests/s in it. */
   sampling: { fixedRate: number; reservoirSize: number };
   role: 'all' | 'collector' | 'api';
+  /** The token the query API and the console then need; undefined: no authentication. */
+  authToken: string | undefined;
+  /** Bind beyond loopback without a token: an authenticating proxy is in front. */
   allowRemote: boolean;
 }
 
@@ -54,6 +58,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       'sampling-reservoir': { type: 'string' },
       role: { type: 'string' },
       'allow-remote': { type: 'boolean' },
+      'auth-token-file': { type: 'string' },
     },
     strict: true,
   });
@@ -89,6 +94,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       reservoirSize: Number(values['sampling-reservoir'] ?? env['FLUORO_SAMPLING_RESERVOIR'] ?? 1),
     },
     role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
+    authToken: readAuthToken(values['auth-token-file'], env),
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
   const { fixedRate, reservoirSize } = options.sampling;
@@ -109,15 +115,15 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   }
   if (store === 'clickhouse' && !options.clickhouseUrl)
     throw new UsageError('--store clickhouse needs --clickhouse-url');
-  if (!isLoopback(options.http.host) && !options.allowRemote) {
-    throw new UsageError(
-      `--http ${options.http.host} is not a loopback address: Fluoro has no authentication yet, so binding it to a network needs --allow-remote (put an authenticating proxy in front)`,
-    );
+  // With a token, the query API and console are protected; ingest is open on every port anyway.
+  const mayBindRemote = options.allowRemote || options.authToken !== undefined;
+  const howToBind =
+    'set an auth token (FLUORO_AUTH_TOKEN or --auth-token-file PATH) so queries and the console need it, or pass --allow-remote if an authenticating proxy is in front';
+  if (!isLoopback(options.http.host) && !mayBindRemote) {
+    throw new UsageError(`--http ${options.http.host} is not a loopback address: ${howToBind}`);
   }
-  if (options.otlp && !isLoopback(options.otlp.host) && !options.allowRemote) {
-    throw new UsageError(
-      `--otlp ${options.otlp.host} is not a loopback address: binding it to a network needs --allow-remote`,
-    );
+  if (options.otlp && !isLoopback(options.otlp.host) && !mayBindRemote) {
+    throw new UsageError(`--otlp ${options.otlp.host} is not a loopback address: ${howToBind}`);
   }
   return options;
 }

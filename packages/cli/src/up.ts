@@ -10,6 +10,7 @@ import type { UpOptions } from './up-options.js';
  *   fluoro: listening http http://127.0.0.1:2000
  *   fluoro: listening otlp http://127.0.0.1:4318/v1/traces
  *   fluoro: store duckdb /path/.fluoro/fluoro.duckdb
+ *   fluoro: auth token required for the query API and console   (only with a token)
  *   fluoro: ready
  * and on SIGINT/SIGTERM writes everything accepted, prints `fluoro: stopped`, and exits 0.
  */
@@ -22,6 +23,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.otlp ? { otlp: options.otlp } : {}),
     role: options.role,
     sampling: options.sampling,
+    ...(options.authToken ? { authToken: options.authToken } : {}),
     // ClickHouse wants few, large inserts (each batch is several INSERTs; many small parts slow its merges).
     writer: {
       maxQueued: options.queueSize,
@@ -34,6 +36,11 @@ export async function up(options: UpOptions): Promise<void> {
   console.log(
     `fluoro: store ${options.store} ${options.store === 'duckdb' ? join(options.dataDir, 'fluoro.duckdb') : redact(options.clickhouseUrl ?? '')}`,
   );
+  // Say that auth is on, never what the token is.
+  if (options.authToken)
+    console.log(
+      'fluoro: auth token required for the query API and console (ingest and /api/health are open)',
+    );
   console.log('fluoro: ready');
   let signals = 0;
   const shutdown = (signal: string) => {
