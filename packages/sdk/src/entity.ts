@@ -1,6 +1,6 @@
 import { type CauseDocument, toCause } from './cause.js';
 import { formatSeconds, nowSeconds } from './clock.js';
-import { newEntityId } from './ids.js';
+import { newEntityId, newTraceId } from './ids.js';
 import { httpJson, quote, quoteName } from './json.js';
 import { capString, MAX_ANNOTATIONS, sanitizeAnnotationKey, sanitizeName } from './limits.js';
 
@@ -315,10 +315,22 @@ export class Subsegment extends Entity {
  */
 export class UnsampledEntity implements TraceEntity {
   readonly sampled = false;
+  /**
+   * Ids are made on first use: most unsampled requests call nothing downstream and send no
+   * response header, so they never need one.
+   */
   constructor(
-    readonly traceId: string,
-    readonly id: string,
+    private trace?: string,
+    private entity?: string,
   ) {}
+  get traceId(): string {
+    if (this.trace === undefined) this.trace = newTraceId();
+    return this.trace;
+  }
+  get id(): string {
+    if (this.entity === undefined) this.entity = newEntityId();
+    return this.entity;
+  }
   addAnnotation(): this {
     return this;
   }

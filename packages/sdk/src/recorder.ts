@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type RecorderOptions, type ResolvedConfig, resolveConfig } from './config.js';
 import { type Emitter, MAX_DOCUMENT_BYTES, UdpEmitter } from './emitter.js';
 import { type EntitySink, Segment, type Subsegment, UnsampledEntity } from './entity.js';
-import { newEntityId, newTraceId } from './ids.js';
+import { newTraceId } from './ids.js';
 import { DropCounter } from './logger.js';
 import { CentralizedSampler } from './sampling/centralized-sampler.js';
 import { LocalSampler } from './sampling/local-sampler.js';
@@ -122,8 +122,8 @@ export class Recorder implements EntitySink {
       sampled = decision.sampled;
       ruleName = decision.ruleName;
     }
+    if (!sampled) return new UnsampledEntity(upstream?.traceId);
     const traceId = upstream?.traceId ?? newTraceId();
-    if (!sampled) return new UnsampledEntity(traceId, newEntityId());
     const extras = ruleName === undefined ? this.extras : this.extrasForRule(ruleName);
     return new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras });
   }

@@ -38,8 +38,16 @@ export interface RequestInfo {
 /** A traced request: its segment (or unsampled placeholder) and the response header value. */
 export interface IncomingTrace {
   entity: Segment | UnsampledEntity;
-  responseHeader: string;
+  /**
+   * `X-Amzn-Trace-Id` for the response: set when the request is sampled (the client can look
+   * its trace up) or when the caller asked for the decision with `Sampled=?`, as X-Ray's SDKs
+   * answer it. Otherwise undefined: an unsampled trace id names nothing that is stored, and
+   * setting a header costs Node more than the rest of an unsampled request.
+   */
+  responseHeader: string | undefined;
 }
+
+const ASKS_FOR_DECISION = /(?:^|;)\s*sampled\s*=\s*\?/i;
 
 /**
  * Starts the segment for a request, or returns undefined when the SDK is disabled or the path
@@ -61,7 +69,11 @@ export function startIncoming(info: RequestInfo, options: IncomingOptions): Inco
       sampling: { host: hostname, method: info.method, path },
     });
     if (entity instanceof UnsampledEntity) {
-      return { entity, responseHeader: formatXRayHeader(entity.traceId, undefined, false) };
+      const asked = info.xrayHeader !== undefined && ASKS_FOR_DECISION.test(info.xrayHeader);
+      return {
+        entity,
+        responseHeader: asked ? formatXRayHeader(entity.traceId, undefined, false) : undefined,
+      };
     }
     const forwarded = info.forwardedFor?.split(',')[0]?.trim();
     const request: NonNullable<NonNullable<Segment['http']>['request']> = {

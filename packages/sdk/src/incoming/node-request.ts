@@ -5,14 +5,25 @@ import { bindListenersToContext } from './bind-emitter.js';
 import { endIncoming, type IncomingOptions, type IncomingTrace, startIncoming } from './incoming.js';
 
 /**
- * Traces by request, in a WeakMap rather than a property on `req`: Express changes the
- * prototype of every `req`, after which each new property costs V8 a new hidden class.
+ * Where a request's trace is kept. On a plain `IncomingMessage` (node:http, Fastify, Koa) a
+ * symbol property: V8 reuses one hidden-class transition for it, a few nanoseconds. Express
+ * changes the prototype of every `req`, after which a new property costs V8 microseconds, so
+ * those requests go in a WeakMap instead (a WeakMap insert costs about 0.4 µs and GC work,
+ * measured: too much for every unsampled request on a plain server).
  */
-const traces = new WeakMap<IncomingMessage, IncomingTrace>();
+const TRACE = Symbol('fluoro.trace');
+type Traced = IncomingMessage & { [TRACE]?: IncomingTrace };
+const reshaped = new WeakMap<IncomingMessage, IncomingTrace>();
 
 /** The trace started for a Node request by any Fluoro middleware, if any. */
 export function traceOf(req: IncomingMessage): IncomingTrace | undefined {
-  return traces.get(req);
+  // Both are read: `traceHttp(app)` keeps the trace before Express changes the prototype.
+  return (req as Traced)[TRACE] ?? reshaped.get(req);
+}
+
+function keepTrace(req: IncomingMessage, trace: IncomingTrace): void {
+  if (Object.getPrototypeOf(req) === IncomingMessage.prototype) (req as Traced)[TRACE] = trace;
+  else reshaped.set(req, trace);
 }
 
 let listenersBound = false;
@@ -54,28 +65,34 @@ function readHeaders(req: IncomingMessage): TraceHeaders {
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
-    // Compare lowercased names only where the length matches one Fluoro reads.
+    // Only names of the lengths Fluoro reads are compared, without allocating a lowercase copy.
     switch (name.length) {
       case 4:
-        if (found.host === undefined && name.toLowerCase() === 'host') found.host = raw[i + 1];
+        if (found.host === undefined && isNamed(name, 'host')) found.host = raw[i + 1];
         break;
       case 10:
-        if (found.userAgent === undefined && name.toLowerCase() === 'user-agent')
-          found.userAgent = raw[i + 1];
+        if (found.userAgent === undefined && isNamed(name, 'user-agent')) found.userAgent = raw[i + 1];
         break;
       case 11:
-        if (found.traceparent === undefined && name.toLowerCase() === 'traceparent')
-          found.traceparent = raw[i + 1];
+        if (found.traceparent === undefined && isNamed(name, 'traceparent')) found.traceparent = raw[i + 1];
         break;
-      case 15: {
-        const lower = name.toLowerCase();
-        if (found.forwardedFor === undefined && lower === 'x-forwarded-for') found.forwardedFor = raw[i + 1];
-        else if (found.xray === undefined && lower === 'x-amzn-trace-id') found.xray = raw[i + 1];
+      case 15:
+        if (found.forwardedFor === undefined && isNamed(name, 'x-forwarded-for'))
+          found.forwardedFor = raw[i + 1];
+        else if (found.xray === undefined && isNamed(name, 'x-amzn-trace-id')) found.xray = raw[i + 1];
         break;
-      }
     }
   }
   return found;
+}
+
+/** Whether a header name equals `lower` (same length, lowercase ASCII) ignoring case. */
+function isNamed(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /**
@@ -106,7 +123,8 @@ export function traceNodeRequest(
     options,
   );
   if (!trace) return undefined;
-  if (!res.headersSent) res.setHeader(XRAY_HEADER, trace.responseHeader);
+  if (trace.responseHeader !== undefined && !res.headersSent)
+    res.setHeader(XRAY_HEADER, trace.responseHeader);
   if (trace.entity.sampled) {
     let done = false;
     const finish = () => {
@@ -117,7 +135,7 @@ export function traceNodeRequest(
     res.once('finish', finish);
     res.once('close', finish);
   }
-  traces.set(req, trace);
+  keepTrace(req, trace);
   bindRequestListeners(req, res);
   return trace;
 }

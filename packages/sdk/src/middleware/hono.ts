@@ -49,7 +49,7 @@ export function honoTracing(
       await recorder.run(trace.entity, next);
     } finally {
       try {
-        c.res.headers.set(XRAY_HEADER, trace.responseHeader);
+        if (trace.responseHeader !== undefined) c.res.headers.set(XRAY_HEADER, trace.responseHeader);
       } catch {
         // immutable headers (e.g. a fetched Response passed through)
       }

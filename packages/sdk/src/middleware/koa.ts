@@ -22,7 +22,7 @@ export function koaTracing(
     return runInTrace(trace, () =>
       next().catch((err: unknown) => {
         recordIncomingError(trace, err);
-        keepTraceHeader(err, trace.responseHeader);
+        if (trace.responseHeader !== undefined) keepTraceHeader(err, trace.responseHeader);
         throw err;
       }),
     );

@@ -125,16 +125,23 @@ describe.each(Object.entries(APPS))('%s middleware', (_name, start) => {
     expect(segment.parent_id).toBe('53995c3f42cd8ad8');
   });
 
-  test('an upstream Sampled=0 is honoured: nothing is sent, the answer says Sampled=0', async () => {
+  test('an upstream Sampled=0 is honoured: nothing is sent and no trace header is answered', async () => {
     const traceId = '1-5759e988-00000000000000000000dead';
     const res = await get(app.port, '/hello', {
       'x-amzn-trace-id': `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=0`,
     });
     expect(res.status).toBe(200);
-    expect(res.headers['x-amzn-trace-id']).toBe(`Root=${traceId};Sampled=0`);
+    expect(res.headers['x-amzn-trace-id']).toBeUndefined();
     const after = await get(app.port, '/status/201');
     await segmentFor(traceIdOf(after.headers['x-amzn-trace-id']));
     expect(collector.docs.filter((d) => d.trace_id === traceId)).toEqual([]);
+  });
+
+  test('a caller that asks with Sampled=? gets the decision back', async () => {
+    const traceId = '1-5759e988-00000000000000000000beef';
+    const res = await get(app.port, '/hello', { 'x-amzn-trace-id': `Root=${traceId};Sampled=?` });
+    expect(res.headers['x-amzn-trace-id']).toBe(`Root=${traceId};Sampled=1`);
+    expect((await segmentFor(traceId)).parent_id).toBeUndefined();
   });
 
   test('a W3C traceparent is continued', async () => {

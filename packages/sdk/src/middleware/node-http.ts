@@ -10,14 +10,21 @@ export type RequestListener<
 
 /**
  * Wraps a Node `http`/`https` request listener so each request is a segment:
- * `http.createServer(traceHttp(handler, { name: 'api' }))`. A synchronous throw or a rejected
- * promise from the handler is recorded as a fault and passed on unchanged.
+ * `http.createServer(traceHttp(handler, { name: 'api' }))`, or `traceHttp(app)` around an
+ * Express or Connect app. A synchronous throw or a rejected promise from the handler is
+ * recorded as a fault and passed on unchanged. Typed for Node's own request classes (an Express
+ * app fits), or for the custom ones a server was created with.
  */
+export function traceHttp(
+  listener: RequestListener,
+  options?: IncomingOptions,
+): (req: IncomingMessage, res: ServerResponse) => unknown;
 export function traceHttp<Req extends IncomingMessage, Res extends ServerResponse>(
   listener: RequestListener<Req, Res>,
-  options: IncomingOptions = {},
-): RequestListener<Req, Res> {
-  return function tracedListener(this: unknown, req: Req, res: Res) {
+  options?: IncomingOptions,
+): RequestListener<Req, Res>;
+export function traceHttp(listener: RequestListener, options: IncomingOptions = {}): RequestListener {
+  const traced = function tracedListener(this: unknown, req: IncomingMessage, res: ServerResponse) {
     const trace = traceNodeRequest(req, res, options);
     if (!trace) return listener.call(this, req, res);
     return runInTrace(trace, () => {
@@ -37,4 +44,5 @@ export function traceHttp<Req extends IncomingMessage, Res extends ServerRespons
       return result;
     });
   };
+  return traced;
 }

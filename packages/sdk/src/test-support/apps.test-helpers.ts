@@ -134,10 +134,11 @@ const nodeHttp: AppFactory = (options) => {
 
 type ExpressLike = typeof express;
 
-function expressApp(make: ExpressLike): AppFactory {
+/** `aroundServer`: traced by `traceHttp(app)` outside Express rather than its middleware. */
+function expressApp(make: ExpressLike, aroundServer = false): AppFactory {
   return (options) => {
     const app = make();
-    app.use(expressTracing(options));
+    if (!aroundServer) app.use(expressTracing(options));
     app.use(make.json());
     app.get('/hello', (req, res, next) => {
       helloWork(String(req.headers['x-req-id'] ?? '0')).then((t) => res.send(t), next);
@@ -159,7 +160,7 @@ function expressApp(make: ExpressLike): AppFactory {
       );
     });
     app.use(expressErrorTracing());
-    return listen(createServer(app));
+    return listen(createServer(aroundServer ? traceHttp(app, options) : app));
   };
 }
 
@@ -235,6 +236,7 @@ export const APPS: Record<string, AppFactory> = {
   'node http': nodeHttp,
   'express 5': expressApp(express),
   'express 4': expressApp(express4 as unknown as ExpressLike),
+  'express 5 inside traceHttp': expressApp(express, true),
   fastify,
   koa,
   hono,

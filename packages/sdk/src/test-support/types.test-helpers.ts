@@ -1,4 +1,6 @@
-import { capture, type TraceEntity, wrap } from '../index.js';
+import { createServer, IncomingMessage } from 'node:http';
+import express from 'express';
+import { capture, type TraceEntity, traceHttp, wrap } from '../index.js';
 
 /**
  * Type-level checks, compiled by `decorators.test.ts` with tsc (strict): each
@@ -16,5 +18,17 @@ export function typeChecks(): void {
   add('1', 2);
   // @ts-expect-error annotation values are string, number or boolean
   s.addAnnotation('k', { nested: true });
+  // traceHttp takes a plain handler, an Express app, or a server's own request class.
+  createServer(traceHttp((req, res) => res.end(req.url)));
+  createServer(traceHttp(express()));
+  class TenantRequest extends IncomingMessage {
+    tenant = 'acme';
+  }
+  createServer(
+    { IncomingMessage: TenantRequest },
+    traceHttp((req: TenantRequest, res) => res.end(req.tenant)),
+  );
+  // @ts-expect-error the handler's request type is checked
+  traceHttp((req: TenantRequest, res) => res.end(req.missing));
   void [n, p, s, wrong, sum];
 }
