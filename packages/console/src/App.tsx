@@ -1,4 +1,6 @@
 import { type FormEvent, type ReactElement, useEffect, useState } from 'react';
+import { signOut, useAuth } from './api/auth.js';
+import { SignIn } from './components/SignIn.js';
 import { isTyping } from './is-typing.js';
 import { parseTraceIdInput } from './model/trace-id.js';
 import { AnalyticsPage } from './pages/AnalyticsPage.js';
@@ -23,6 +25,7 @@ export function App() {
   const [jump, setJump] = useState('');
   const [jumpError, setJumpError] = useState(false);
   const [help, setHelp] = useState(false);
+  const auth = useAuth();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -111,9 +114,18 @@ export function App() {
         >
           {theme === 'dark' ? '☀' : '☾'}
         </button>
+        {auth.token !== undefined && (
+          <button type="button" onClick={signOut} title="Forget the auth token in this tab">
+            Sign out
+          </button>
+        )}
       </header>
-      <main className="main">{page}</main>
+      {/* A new key after sign-in or sign-out: the page mounts again and loads with the new token. */}
+      <main className="main" key={auth.epoch}>
+        {page}
+      </main>
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {auth.required && <SignIn hadToken={auth.token !== undefined} />}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { TraceSummary } from '@fluoro/model/browser';
 import type { XRayService } from '../model/service-graph.js';
+import { authHeaders, noteAuthStatus } from './auth.js';
 
 /** An answer other than 2xx from Fluoro's API, with X-Ray's error name and message. */
 export class ApiError extends Error {
@@ -12,14 +13,18 @@ export class ApiError extends Error {
   }
 }
 
-/** POSTs JSON to an X-Ray operation path on the server that served the console. */
+/**
+ * POSTs JSON to an X-Ray operation path on the server that served the console, with the auth
+ * token when one is held; a 401/403 also asks the user to sign in.
+ */
 export async function post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     body: JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });
+  noteAuthStatus(res.status);
   const text = await res.text();
   let json: unknown;
   try {
@@ -182,10 +187,26 @@ export async function getServiceTimes(
   traceId: string,
   signal?: AbortSignal,
 ): Promise<ServiceTimesResult | undefined> {
-  const res = await fetch(
-    `/api/service-times?traceId=${encodeURIComponent(traceId)}`,
-    signal ? { signal } : {},
-  );
+  const res = await fetch(`/api/service-times?traceId=${encodeURIComponent(traceId)}`, {
+    headers: authHeaders(),
+    ...(signal ? { signal } : {}),
+  });
+  noteAuthStatus(res.status);
   if (!res.ok) return undefined;
   return (await res.json()) as ServiceTimesResult;
+}
+
+/**
+ * Whether the server takes `token`, asked at a protected endpoint without keeping it.
+ * Resolves undefined when it does, or a message saying why not.
+ */
+export async function checkToken(token: string): Promise<string | undefined> {
+  let res: Response;
+  try {
+    res = await fetch('/api/stats', { headers: { authorization: `Bearer ${token}` } });
+  } catch (e) {
+    return `Cannot reach Fluoro: ${(e as Error).message}`;
+  }
+  if (res.status === 401 || res.status === 403) return 'That is not the token this Fluoro was started with.';
+  return res.ok ? undefined : `Fluoro answered HTTP ${res.status}.`;
 }
