@@ -30,7 +30,9 @@ export interface RunningFluoro {
   xray(): XRayClient;
 }
 
-export async function startFluoro(opts: { dataDir?: string; args?: string[] } = {}): Promise<RunningFluoro> {
+export async function startFluoro(
+  opts: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningFluoro> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fluoro-test-'));
   const child = spawn(
     process.execPath,
@@ -49,7 +51,7 @@ export async function startFluoro(opts: { dataDir?: string; args?: string[] } = 
       '256MB',
       ...(opts.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   let out = '';
   child.stdout.on('data', (d) => {

@@ -1,0 +1,210 @@
+/**
+ * `fluoro up` with FLUORO_AUTH_TOKEN: the query API, Fluoro's API and the console need the
+ * token (as a bearer, or as the secret key of the real AWS SDK's SigV4 signature), while ingest
+ * (UDP, PutTraceSegments), sampling, /api/health and the console's files stay open.
+ */
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  BatchGetTracesCommand,
+  GetTraceSummariesCommand,
+  PutTraceSegmentsCommand,
+  XRayClient,
+} from '@aws-sdk/client-xray';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
+import { CLI, eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { requireOrSkip } from '../helpers/require-or-skip.js';
+
+const TOKEN = 'e2e-auth-token-0123456789abcdef';
+const t = Math.floor(Date.now() / 1000) - 60;
+const udpTraceId = `1-${t.toString(16)}-00000000000000000000a001`;
+const putTraceId = `1-${t.toString(16)}-00000000000000000000a002`;
+
+const segment = (traceId: string, id: string, name: string) => ({
+  trace_id: traceId,
+  id,
+  name,
+  start_time: t,
+  end_time: t + 0.25,
+  http: { request: { method: 'GET', url: `http://${name}/` }, response: { status: 200 } },
+});
+
+/** The CLI as a user runs it, with only the variables given (no token leaks in from the test's env). */
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  promisify(execFile)(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'], ...env } });
+
+describe('fluoro up with an auth token', () => {
+  let fluoro: RunningFluoro;
+  const tokenDir = mkdtempSync(join(tmpdir(), 'fluoro-auth-'));
+  const xray = (secretAccessKey: string) =>
+    new XRayClient({
+      region: 'us-east-1',
+      endpoint: fluoro.httpUrl,
+      credentials: { accessKeyId: 'anything', secretAccessKey },
+      maxAttempts: 1,
+    });
+  const summariesCommand = () =>
+    new GetTraceSummariesCommand({
+      StartTime: new Date((t - 600) * 1000),
+      EndTime: new Date((t + 600) * 1000),
+    });
+  const bearer = { authorization: `Bearer ${TOKEN}` };
+
+  beforeAll(async () => {
+    fluoro = await startFluoro({ env: { FLUORO_AUTH_TOKEN: TOKEN } });
+    // UDP, as every X-Ray SDK sends: no way to carry a token.
+    const socket = createSocket('udp4');
+    const datagram = `{"format":"json","version":1}\n${JSON.stringify(segment(udpTraceId, '000000000000a001', 'udp-svc'))}`;
+    await new Promise<void>((resolve, reject) =>
+      socket.send(datagram, fluoro.udpPort, fluoro.udpHost, (e) => (e ? reject(e) : resolve())),
+    );
+    socket.close();
+  }, 60_000);
+  afterAll(async () => {
+    await fluoro?.dispose();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  it('says at start that auth is on, without printing the token', () => {
+    expect(fluoro.output()).toMatch(/^fluoro: auth token required for the query API and console/m);
+    expect(fluoro.output()).not.toContain(TOKEN);
+  });
+
+  it('takes PutTraceSegments without a token, and signed with any secret as the daemon does', async () => {
+    const r = await fetch(`${fluoro.httpUrl}/TraceSegments`, {
+      method: 'POST',
+      body: JSON.stringify({
+        TraceSegmentDocuments: [JSON.stringify(segment(putTraceId, '000000000000a002', 'put-svc'))],
+      }),
+    });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ UnprocessedTraceSegments: [] });
+    const other = `1-${t.toString(16)}-00000000000000000000a003`;
+    await expect(
+      xray('the-daemons-own-aws-secret').send(
+        new PutTraceSegmentsCommand({
+          TraceSegmentDocuments: [JSON.stringify(segment(other, '000000000000a003', 'daemon-svc'))],
+        }),
+      ),
+    ).resolves.toMatchObject({ UnprocessedTraceSegments: [] });
+    const sampling = await fetch(`${fluoro.httpUrl}/GetSamplingRules`, { method: 'POST', body: '{}' });
+    expect(sampling.status).toBe(200);
+  });
+
+  it('lets the real @aws-sdk/client-xray read traces with the token as its secret key, UDP ones included', async () => {
+    const found = await eventually(async () => {
+      const r = await xray(TOKEN).send(summariesCommand());
+      const ids = (r.TraceSummaries ?? []).map((s) => s.Id);
+      return ids.includes(udpTraceId) && ids.includes(putTraceId) ? ids : undefined;
+    });
+    expect(found).toContain(udpTraceId);
+    const traces = await xray(TOKEN).send(new BatchGetTracesCommand({ TraceIds: [udpTraceId] }));
+    expect(traces.Traces?.[0]?.Segments?.[0]?.Document).toContain('udp-svc');
+  });
+
+  it('gives the AWS SDK a typed 403 for a wrong secret', async () => {
+    const e = await xray('fluoro')
+      .send(summariesCommand())
+      .catch((err: unknown) => err);
+    expect(e).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
+  });
+
+  it('answers 401 without a token and 200 with the bearer on every query route, /api/health stays open', async () => {
+    const routes: [string, string, unknown?][] = [
+      ['POST', '/TraceSummaries', { StartTime: t - 600, EndTime: t + 600 }],
+      ['POST', '/Traces', { TraceIds: [putTraceId] }],
+      ['POST', '/ServiceGraph', { StartTime: t - 600, EndTime: t + 600 }],
+      ['POST', '/TraceGraph', { TraceIds: [putTraceId] }],
+      ['POST', '/TimeSeriesServiceStatistics', { StartTime: t - 600, EndTime: t + 600 }],
+      ['POST', '/Groups', {}],
+      ['POST', '/CreateGroup', { GroupName: 'auth-test', FilterExpression: 'ok' }],
+      ['GET', '/api/stats'],
+      ['GET', '/api/service-stats'],
+      ['GET', `/api/service-times?traceId=${putTraceId}`],
+    ];
+    for (const [method, path, body] of routes) {
+      const init = { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+      const none = await fetch(fluoro.httpUrl + path, init);
+      expect(none.status, `${path} without a token`).toBe(401);
+      expect(none.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+      const wrong = await fetch(fluoro.httpUrl + path, {
+        ...init,
+        headers: { authorization: 'Bearer nope' },
+      });
+      expect(wrong.status, `${path} with a wrong token`).toBe(403);
+      const ok = await fetch(fluoro.httpUrl + path, { ...init, headers: bearer });
+      expect(ok.status, `${path} with the token`).toBe(200);
+    }
+    const health = await fetch(`${fluoro.httpUrl}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', role: 'all' });
+    const consoleFiles = await fetch(`${fluoro.httpUrl}/`);
+    expect(consoleFiles.status).toBe(200);
+    expect(consoleFiles.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  });
+
+  it('runs fluoro traces and fluoro trace with the token, and says what to set without it', async () => {
+    const listed = await run(['traces', '--url', fluoro.httpUrl], { FLUORO_AUTH_TOKEN: TOKEN });
+    expect(listed.stdout).toContain(udpTraceId);
+    const tokenFile = join(tokenDir, 'token');
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    const one = await run(['trace', putTraceId, '--url', fluoro.httpUrl, '--auth-token-file', tokenFile]);
+    expect(one.stdout).toContain(`trace ${putTraceId}`);
+    await expect(run(['traces', '--url', fluoro.httpUrl])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /requires its auth token: set FLUORO_AUTH_TOKEN or pass --auth-token-file PATH/,
+      ),
+    });
+    await expect(
+      run(['traces', '--url', fluoro.httpUrl], { FLUORO_AUTH_TOKEN: 'a-wrong-token-of-enough-length' }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/refused the auth token/) });
+  });
+
+  it.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
+    'the console in Chromium asks for the token, refuses a wrong one, then lists traces and signs out',
+    async () => {
+      const browser = await launchChromium();
+      try {
+        await signInThroughConsole(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
+
+  async function signInThroughConsole(browser: Browser): Promise<void> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(`${fluoro.httpUrl}/?last=1h`);
+    const dialog = page.getByRole('dialog', { name: 'Sign in' });
+    await dialog.waitFor({ timeout: 20_000 });
+    const input = dialog.getByLabel('Auth token');
+    await input.fill('not-the-right-token-at-all');
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => dialog.getByRole('alert').textContent(), { timeout: 20_000 })
+      .toMatch(/not the token this Fluoro was started with/);
+    await input.fill(TOKEN);
+    await input.press('Enter');
+    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.locator(`tr[data-trace-id="${udpTraceId}"]`).waitFor({ timeout: 20_000 });
+    expect(await page.evaluate("sessionStorage.getItem('fluoro.authToken')")).toBe(TOKEN);
+    // A reload keeps the token for the tab; signing out forgets it and asks again.
+    await page.reload();
+    await page.locator(`tr[data-trace-id="${putTraceId}"]`).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await dialog.waitFor({ timeout: 20_000 });
+    expect(await page.evaluate("sessionStorage.getItem('fluoro.authToken')")).toBeNull();
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }
+});
