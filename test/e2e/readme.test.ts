@@ -58,10 +58,11 @@ it('npm start runs fluoro up, configured by the documented environment variables
   }
 });
 
-it('refuses a non-loopback HTTP address without --allow-remote, with exit status 2', async () => {
+it('refuses a non-loopback HTTP address without an auth token or --allow-remote, with exit status 2', async () => {
   const cli = join(ROOT, 'packages/cli/dist/main.js');
   const child = spawn(process.execPath, [cli, 'up', '--http', '0.0.0.0:0', '--udp', 'off', '--otlp', 'off'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLUORO_AUTH_TOKEN: undefined, FLUORO_ALLOW_REMOTE: undefined },
   });
   let err = '';
   child.stderr.on('data', (d) => {
@@ -69,5 +70,8 @@ it('refuses a non-loopback HTTP address without --allow-remote, with exit status
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   expect(code).toBe(2);
-  expect(err).toMatch(/not a loopback address/);
+  expect(err).toMatch(
+    /not a loopback address: set an auth token \(FLUORO_AUTH_TOKEN or --auth-token-file PATH\)/,
+  );
+  expect(err).toMatch(/or pass --allow-remote/);
 });
