@@ -22,6 +22,8 @@ export async function startFluoroProcess(dataDir) {
       '127.0.0.1:0',
       '--otlp',
       '127.0.0.1:0',
+      '--otlp-grpc',
+      '127.0.0.1:0',
       '--data',
       dataDir,
     ],

@@ -1,7 +1,7 @@
 /**
  * Services instrumented with the real OpenTelemetry JS SDK export to a real `fluoro up` with the
  * real exporters: OTLP/HTTP JSON to the HTTP port, OTLP/HTTP protobuf (gzip) to OTLP's own
- * port, and Zipkin v2 JSON. The traces read back through the real AWS SDK X-Ray client are one
+ * port, OTLP/gRPC (gzip) and Zipkin v2 JSON. The traces read back through the real AWS SDK X-Ray client are one
  * trace per request across services, with the parent links, HTTP fields, faults and causes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import {
   GetServiceGraphCommand,
   GetTraceSummariesCommand,
 } from '@aws-sdk/client-xray';
+import { credentials, Client as GrpcClient, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { CLI, eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
@@ -41,6 +42,7 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
   let front = '';
   let back = '';
   let zipkinFront = '';
+  let grpcFront = '';
 
   async function start(service: string, exporter: string, endpoint: string, downstream?: string) {
     const app = await startApp(APP, [service, exporter, endpoint, ...(downstream ? [downstream] : [])], '');
@@ -53,6 +55,7 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     back = await start('otel-back', 'otlp-proto', fluoro.otlpUrl);
     front = await start('otel-front', 'otlp-json', `${fluoro.httpUrl}/v1/traces`, back);
     zipkinFront = await start('zipkin-front', 'zipkin', `${fluoro.httpUrl}/api/v2/spans`, back);
+    grpcFront = await start('grpc-front', 'otlp-grpc', `http://${fluoro.otlpGrpcAddress}`, back);
   });
   afterAll(async () => {
     for (const app of apps) app.kill();
@@ -148,6 +151,60 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     expect(callers).toEqual(expect.arrayContaining(['otel-front', 'zipkin-front']));
   });
 
+  it('OTLP/gRPC (gzip) from the real exporter joins the same trace as OTLP/HTTP', async () => {
+    const traceId = await request(`${grpcFront}/work`);
+    const docs = await segmentsOf(traceId, 2);
+    const g = docs.find((d) => d.name === 'grpc-front')!;
+    const b = docs.find((d) => d.name === 'otel-back')!;
+    expect(g).toMatchObject({ trace_id: traceId, http: { response: { status: 200 } } });
+    const call = g.subsegments!.find((s) => s['namespace'] === 'remote')!;
+    expect(b.parent_id).toBe(call.id);
+  });
+
+  it('OTLP/gRPC: bytes that are not an export are INVALID_ARGUMENT, a full queue UNAVAILABLE, and nothing else breaks', async () => {
+    const exportCall = (address: string, bytes: Buffer) =>
+      new Promise<{ error: ServiceError | null; reply?: Buffer }>((resolve) => {
+        const client = new GrpcClient(address, credentials.createInsecure());
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          (error, reply) => {
+            client.close();
+            resolve({ error, ...(reply ? { reply } : {}) });
+          },
+        );
+      });
+    // A length past the end: not an ExportTraceServiceRequest.
+    const bad = await exportCall(fluoro.otlpGrpcAddress, Buffer.from([0x0a, 0xff, 0xff, 0x01]));
+    expect(bad.error?.code).toBe(grpcStatus.INVALID_ARGUMENT);
+    expect(bad.error?.details).toMatch(/not an OTLP trace export/);
+    // An empty export is valid and answered with an empty response.
+    const empty = await exportCall(fluoro.otlpGrpcAddress, Buffer.alloc(0));
+    expect(empty.error).toBeNull();
+    expect(empty.reply?.length).toBe(0);
+    const small = await startFluoro({ args: ['--queue-size', '1'] });
+    try {
+      const { ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
+      const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import(
+        '@opentelemetry/sdk-trace-base'
+      );
+      const memory = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+      const tracer = provider.getTracer('queue-test');
+      tracer.startSpan('one').end();
+      tracer.startSpan('two').end();
+      const bytes = ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!;
+      const full = await exportCall(small.otlpGrpcAddress, Buffer.from(bytes));
+      expect(full.error?.code).toBe(grpcStatus.UNAVAILABLE);
+      expect(full.error?.details).toMatch(/write queue is full/);
+    } finally {
+      await small.dispose();
+    }
+    expect((await fetch(`${fluoro.httpUrl}/api/health`)).status).toBe(200);
+  });
+
   it('bad spans are rejected and counted while their neighbours are kept; bad requests get 4xx naming the problem', async () => {
     const url = `${fluoro.httpUrl}/v1/traces`;
     const good = {
@@ -241,13 +298,18 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     }
   });
 
-  it("starts without OTLP's own port when the default 4318 is taken, and says so", async () => {
-    // Whoever holds 4318 (this test, or a local OpenTelemetry Collector), it is taken.
-    const holder = createServer();
-    await new Promise<void>((resolve) => {
-      holder.once('error', () => resolve());
-      holder.listen(4318, '127.0.0.1', () => resolve());
-    });
+  it("starts without OTLP's own ports when the defaults 4318 and 4317 are taken, and says so", async () => {
+    // Whoever holds them (this test, or a local OpenTelemetry Collector), they are taken.
+    const holders = [createServer(), createServer()];
+    await Promise.all(
+      [4318, 4317].map(
+        (port, i) =>
+          new Promise<void>((resolve) => {
+            holders[i]!.once('error', () => resolve());
+            holders[i]!.listen(port, '127.0.0.1', () => resolve());
+          }),
+      ),
+    );
     const data = mkdtempSync(join(tmpdir(), 'fluoro-otlp-'));
     const child = spawn(
       process.execPath,
@@ -266,11 +328,14 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     try {
       await eventually(async () => (/fluoro: ready/.test(out) ? true : undefined));
       expect(out).toMatch(/OTLP port 127\.0\.0\.1:4318 is in use; OTLP is served on the HTTP port only/);
+      expect(out).toMatch(
+        /OTLP\/gRPC port 127\.0\.0\.1:4317 is not available; OTLP is served over HTTP only/,
+      );
       expect(out).not.toMatch(/listening otlp/);
     } finally {
       child.kill();
       await once(child, 'exit');
-      holder.close();
+      for (const holder of holders) holder.close();
       rmSync(data, { recursive: true, force: true });
     }
   });

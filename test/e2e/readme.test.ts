@@ -18,6 +18,7 @@ it('npm start runs fluoro up, configured by the documented environment variables
       FLUORO_UDP: '127.0.0.1:0',
       FLUORO_HTTP: '127.0.0.1:0',
       FLUORO_OTLP: '127.0.0.1:0',
+      FLUORO_OTLP_GRPC: '127.0.0.1:0',
       FLUORO_DATA: data,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,8 +45,9 @@ it('npm start runs fluoro up, configured by the documented environment variables
     expect(lines[0]).toMatch(/^fluoro: listening udp 127\.0\.0\.1:\d+$/);
     expect(lines[1]).toMatch(/^fluoro: listening http http:\/\/127\.0\.0\.1:\d+$/);
     expect(lines[2]).toMatch(/^fluoro: listening otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/);
-    expect(lines[3]).toBe(`fluoro: store duckdb ${join(data, 'fluoro.duckdb')}`);
-    expect(lines[4]).toBe('fluoro: ready');
+    expect(lines[3]).toMatch(/^fluoro: listening otlp-grpc 127\.0\.0\.1:\d+$/);
+    expect(lines[4]).toBe(`fluoro: store duckdb ${join(data, 'fluoro.duckdb')}`);
+    expect(lines[5]).toBe('fluoro: ready');
     const http = /listening http (\S+)/.exec(out)![1];
     expect(await (await fetch(`${http}/api/health`)).json()).toEqual({ status: 'ok', role: 'all' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

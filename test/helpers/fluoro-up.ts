@@ -18,6 +18,8 @@ export interface RunningFluoro {
   httpUrl: string;
   /** OTLP/HTTP's own endpoint (`http://127.0.0.1:PORT/v1/traces`). */
   otlpUrl: string;
+  /** OTLP/gRPC's address (`127.0.0.1:PORT`). */
+  otlpGrpcAddress: string;
   dataDir: string;
   process: ChildProcess;
   /** Everything the process printed so far. */
@@ -44,6 +46,8 @@ export async function startFluoro(
       '--http',
       '127.0.0.1:0',
       '--otlp',
+      '127.0.0.1:0',
+      '--otlp-grpc',
       '127.0.0.1:0',
       '--data',
       dataDir,
@@ -78,6 +82,7 @@ export async function startFluoro(
   const udpAddress = /^fluoro: listening udp (\S+)$/m.exec(out)?.[1] ?? '';
   const httpUrl = /^fluoro: listening http (\S+)$/m.exec(out)?.[1] ?? '';
   const otlpUrl = /^fluoro: listening otlp (\S+)$/m.exec(out)?.[1] ?? '';
+  const otlpGrpcAddress = /^fluoro: listening otlp-grpc (\S+)$/m.exec(out)?.[1] ?? '';
   const [udpHost, udpPort] = udpAddress.split(/:(?=\d+$)/);
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -89,6 +94,7 @@ export async function startFluoro(
     udpPort: Number(udpPort),
     httpUrl,
     otlpUrl,
+    otlpGrpcAddress,
     dataDir,
     process: child,
     output: () => out,

@@ -11,6 +11,7 @@ commands:
           --udp HOST:PORT|off   (FLUORO_UDP, default 127.0.0.1:2000)
           --http HOST:PORT      (FLUORO_HTTP, default 127.0.0.1:2000; also OTLP and Zipkin)
           --otlp HOST:PORT|off  (FLUORO_OTLP, OTLP/HTTP's own port, default 127.0.0.1:4318)
+          --otlp-grpc HOST:PORT|off  (FLUORO_OTLP_GRPC, OTLP/gRPC, default 127.0.0.1:4317)
           --data DIR            (FLUORO_DATA, default ./.fluoro)
           --store duckdb|clickhouse  --clickhouse-url URL  --clickhouse-cluster NAME
           --clickhouse-database DB  --retention-days N  --role all|collector|api  (FLUORO_ROLE)

@@ -12,6 +12,7 @@ describe('parseUpOptions', () => {
       udp: { host: '127.0.0.1', port: 2000 },
       http: { host: '127.0.0.1', port: 2000 },
       otlp: { host: '127.0.0.1', port: 4318, optional: true },
+      otlpGrpc: { host: '127.0.0.1', port: 4317, optional: true },
       store: 'duckdb',
       memoryLimit: '1GB',
       queueSize: 100_000,
@@ -36,6 +37,12 @@ describe('parseUpOptions', () => {
       host: '127.0.0.1',
       port: 4319,
     });
+    expect(parseUpOptions(['--otlp-grpc', 'off'], {}).otlpGrpc).toBeUndefined();
+    expect(parseUpOptions(['--otlp-grpc', '5317'], { FLUORO_OTLP_GRPC: 'off' }).otlpGrpc).toEqual({
+      optional: false,
+      host: '127.0.0.1',
+      port: 5317,
+    });
   });
 
   const bad: [string, string[], RegExp][] = [
@@ -52,6 +59,11 @@ describe('parseUpOptions', () => {
       'a remote OTLP address without --allow-remote',
       ['--otlp', '0.0.0.0:4318'],
       /--otlp 0\.0\.0\.0 is not a loopback/,
+    ],
+    [
+      'a remote OTLP/gRPC address without a token or --allow-remote',
+      ['--otlp-grpc', '0.0.0.0:4317'],
+      /--otlp-grpc 0\.0\.0\.0 is not a loopback/,
     ],
     ['a bad queue size', ['--queue-size', '0'], /--queue-size/],
     [

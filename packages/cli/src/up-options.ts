@@ -9,6 +9,8 @@ export interface UpOptions {
   http: { host: string; port: number };
   /** OTLP/HTTP's conventional port (POST /v1/traces); the HTTP port serves OTLP too. */
   otlp: { host: string; port: number; optional?: boolean } | undefined;
+  /** OTLP/gRPC's conventional port (TraceService/Export). */
+  otlpGrpc: { host: string; port: number; optional?: boolean } | undefined;
   dataDir: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | undefined;
@@ -32,6 +34,7 @@ export const UP_DEFAULTS = {
   udp: '127.0.0.1:2000',
   http: '127.0.0.1:2000',
   otlp: '127.0.0.1:4318',
+  otlpGrpc: '127.0.0.1:4317',
   data: './.fluoro',
   store: 'duckdb',
   memoryLimit: '1GB',
@@ -46,6 +49,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       udp: { type: 'string' },
       http: { type: 'string' },
       otlp: { type: 'string' },
+      'otlp-grpc': { type: 'string' },
       data: { type: 'string' },
       store: { type: 'string' },
       'clickhouse-url': { type: 'string' },
@@ -63,21 +67,19 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     strict: true,
   });
   const udp = values.udp ?? env['FLUORO_UDP'] ?? UP_DEFAULTS.udp;
-  const otlp = values.otlp ?? env['FLUORO_OTLP'] ?? UP_DEFAULTS.otlp;
   const store = values.store ?? env['FLUORO_STORE'] ?? UP_DEFAULTS.store;
   if (store !== 'duckdb' && store !== 'clickhouse')
     throw new UsageError(`--store must be duckdb or clickhouse, not "${store}"`);
   const options: UpOptions = {
     udp: udp === 'off' ? undefined : toAddress(udp, '--udp'),
     http: toAddress(values.http ?? env['FLUORO_HTTP'] ?? UP_DEFAULTS.http, '--http'),
-    // The default port may be taken by a local OpenTelemetry Collector: then Fluoro starts without it.
-    otlp:
-      otlp === 'off'
-        ? undefined
-        : {
-            ...toAddress(otlp, '--otlp'),
-            optional: values.otlp === undefined && env['FLUORO_OTLP'] === undefined,
-          },
+    otlp: conventionalPort(values.otlp, env['FLUORO_OTLP'], UP_DEFAULTS.otlp, '--otlp'),
+    otlpGrpc: conventionalPort(
+      values['otlp-grpc'],
+      env['FLUORO_OTLP_GRPC'],
+      UP_DEFAULTS.otlpGrpc,
+      '--otlp-grpc',
+    ),
     dataDir: resolve(values.data ?? env['FLUORO_DATA'] ?? UP_DEFAULTS.data),
     store,
     clickhouseUrl: values['clickhouse-url'] ?? env['FLUORO_CLICKHOUSE_URL'],
@@ -122,10 +124,30 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   if (!isLoopback(options.http.host) && !mayBindRemote) {
     throw new UsageError(`--http ${options.http.host} is not a loopback address: ${howToBind}`);
   }
-  if (options.otlp && !isLoopback(options.otlp.host) && !mayBindRemote) {
-    throw new UsageError(`--otlp ${options.otlp.host} is not a loopback address: ${howToBind}`);
+  for (const [flag, address] of [
+    ['--otlp', options.otlp],
+    ['--otlp-grpc', options.otlpGrpc],
+  ] as const) {
+    if (address && !isLoopback(address.host) && !mayBindRemote) {
+      throw new UsageError(`${flag} ${address.host} is not a loopback address: ${howToBind}`);
+    }
   }
   return options;
+}
+
+/**
+ * An OpenTelemetry port (4318, 4317): `off`, or an address. The default port may be taken by a
+ * local OpenTelemetry Collector; then it is `optional` and Fluoro starts without it.
+ */
+function conventionalPort(
+  flag: string | undefined,
+  fromEnv: string | undefined,
+  fallback: string,
+  name: string,
+): { host: string; port: number; optional: boolean } | undefined {
+  const text = flag ?? fromEnv ?? fallback;
+  if (text === 'off') return undefined;
+  return { ...toAddress(text, name), optional: flag === undefined && fromEnv === undefined };
 }
 
 /** `host:port`, `[v6]:port` or a bare port (host 127.0.0.1). Port 0 picks a free port. */

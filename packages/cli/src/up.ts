@@ -9,6 +9,7 @@ import type { UpOptions } from './up-options.js';
  *   fluoro: listening udp 127.0.0.1:2000
  *   fluoro: listening http http://127.0.0.1:2000
  *   fluoro: listening otlp http://127.0.0.1:4318/v1/traces
+ *   fluoro: listening otlp-grpc 127.0.0.1:4317
  *   fluoro: store duckdb /path/.fluoro/fluoro.duckdb
  *   fluoro: auth token required for the query API and console   (only with a token)
  *   fluoro: ready
@@ -21,6 +22,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.udp ? { udp: options.udp } : {}),
     http: options.http,
     ...(options.otlp ? { otlp: options.otlp } : {}),
+    ...(options.otlpGrpc ? { otlpGrpc: options.otlpGrpc } : {}),
     role: options.role,
     sampling: options.sampling,
     ...(options.authToken ? { authToken: options.authToken } : {}),
@@ -33,6 +35,7 @@ export async function up(options: UpOptions): Promise<void> {
   if (server.addresses.udp) console.log(`fluoro: listening udp ${server.addresses.udp}`);
   console.log(`fluoro: listening http ${server.addresses.http}`);
   if (server.addresses.otlp) console.log(`fluoro: listening otlp ${server.addresses.otlp}`);
+  if (server.addresses.otlpGrpc) console.log(`fluoro: listening otlp-grpc ${server.addresses.otlpGrpc}`);
   console.log(
     `fluoro: store ${options.store} ${options.store === 'duckdb' ? join(options.dataDir, 'fluoro.duckdb') : redact(options.clickhouseUrl ?? '')}`,
   );

@@ -6,6 +6,7 @@ import { createTokenAuth } from './http/auth.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
+import { type OtlpGrpcServer, startOtlpGrpc } from './ingest/otlp-grpc.js';
 import { otlpPreflight, otlpTracesHandler, zipkinSpansHandler } from './ingest/span-ingest.js';
 import { startUdpReceiver } from './ingest/udp-receiver.js';
 import { registerServiceGraphRoutes } from './service-graph-routes.js';
@@ -27,6 +28,8 @@ export interface FluoroServerOptions {
    * without it; OTLP stays available on the HTTP port.
    */
   otlp?: { host: string; port: number; optional?: boolean };
+  /** OTLP/gRPC (4317 by convention); undefined: none. `optional` as for `otlp`. */
+  otlpGrpc?: { host: string; port: number; optional?: boolean };
   writer?: BatchWriterOptions;
   /** The `Default` sampling rule served to SDKs (FLUORO_DEFAULT_SAMPLING: every request). */
   sampling?: DefaultSamplingRule;
@@ -50,8 +53,11 @@ export interface FluoroServerOptions {
 export type FluoroRole = 'all' | 'collector' | 'api';
 
 export interface FluoroServer {
-  /** Actually bound addresses: `udp` as host:port, `http` and `otlp` (the endpoint) as URLs. */
-  addresses: { udp?: string; http: string; otlp?: string };
+  /**
+   * Actually bound addresses: `udp` and `otlpGrpc` as host:port, `http` and `otlp` (the
+   * endpoint) as URLs.
+   */
+  addresses: { udp?: string; http: string; otlp?: string; otlpGrpc?: string };
   stats: IngestStats;
   /** Stops accepting, writes everything accepted, closes the store. Safe to call twice. */
   stop(): Promise<void>;
@@ -136,6 +142,20 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       otlp = undefined;
     }
   }
+  let otlpGrpc: OtlpGrpcServer | undefined;
+  if (options.otlpGrpc && role !== 'api') {
+    const { host, port, optional } = options.otlpGrpc;
+    try {
+      otlpGrpc = await startOtlpGrpc(host, port, ingest);
+    } catch (e) {
+      // grpc-js reports a taken port only as "no address added"; any bind failure is one here.
+      if (!optional)
+        throw new Error(`OTLP/gRPC could not listen on ${host}:${port}: ${(e as Error).message}`);
+      console.error(
+        `fluoro: OTLP/gRPC port ${host}:${port} is not available; OTLP is served over HTTP only (choose another with --otlp-grpc)`,
+      );
+    }
+  }
   const udp =
     options.udp && role !== 'api'
       ? await startUdpReceiver(options.udp.host, options.udp.port, writer, stats)
@@ -146,11 +166,13 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       ...(udp ? { udp: udp.address } : {}),
       http: urlOf(http),
       ...(otlp ? { otlp: `${urlOf(otlp)}/v1/traces` } : {}),
+      ...(otlpGrpc ? { otlpGrpc: otlpGrpc.address } : {}),
     },
     stats,
     stop: () => {
       stopping ??= (async () => {
         await udp?.close();
+        await otlpGrpc?.close();
         if (otlp) {
           const server = otlp;
           await new Promise<void>((resolve) => {

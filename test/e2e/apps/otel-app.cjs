@@ -1,5 +1,6 @@
 // A service instrumented with the real OpenTelemetry JS SDK and its HTTP instrumentation,
-// exporting to Fluoro with the exporter named by argv: `otlp-json`, `otlp-proto` or `zipkin`.
+// exporting to Fluoro with the exporter named by argv: `otlp-json`, `otlp-proto`, `otlp-grpc`
+// or `zipkin`.
 //   node otel-app.cjs SERVICE EXPORTER ENDPOINT [DOWNSTREAM_URL]
 // GET /work?fail=1 makes an INTERNAL span (with an exception when failing) and, when
 // DOWNSTREAM_URL is given, calls it with http.get (a CLIENT span carrying
@@ -17,6 +18,10 @@ function makeExporter() {
   if (exporterName === 'otlp-json') {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter({ url: endpoint });
+  }
+  if (exporterName === 'otlp-grpc') {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
+    return new OTLPTraceExporter({ url: endpoint, compression: 'gzip' });
   }
   if (exporterName === 'otlp-proto') {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');

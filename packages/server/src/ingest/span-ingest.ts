@@ -18,20 +18,21 @@ import { decodeOtlpProtobuf, encodeOtlpResponse, encodeOtlpStatus } from './otlp
 /** OTLP's recommended limit, applied after decompression. */
 export const MAX_SPAN_BODY_BYTES = 20 * 1024 * 1024;
 
-interface IngestContext {
+export interface IngestContext {
   writer: BatchWriter;
   stats: IngestStats;
   maxQueued: number;
 }
 
 /** What a request's spans came to. */
-interface Outcome {
+export interface Outcome {
   accepted: number;
   rejected: number;
   firstError?: string;
 }
 
-class HttpFailure extends Error {
+/** A failure with the HTTP status it is answered with (429: the write queue is full). */
+export class HttpFailure extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -79,11 +80,7 @@ export function otlpTracesHandler(ctx: IngestContext) {
       } catch (e) {
         throw new HttpFailure(400, `not an OTLP trace export: ${(e as Error).message}`);
       }
-      const outcome = ingest(spans, ctx);
-      const partial =
-        outcome.rejected > 0
-          ? { rejectedSpans: outcome.rejected, errorMessage: outcome.firstError ?? 'spans rejected' }
-          : undefined;
+      const partial = partialSuccessOf(ingestSpans(spans, ctx));
       if (protobuf) {
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(encodeOtlpResponse(partial));
       } else {
@@ -130,7 +127,7 @@ export function zipkinSpansHandler(ctx: IngestContext) {
       } catch (e) {
         throw new HttpFailure(400, `not a Zipkin v2 span list: ${(e as Error).message}`);
       }
-      const outcome = ingest(spans, ctx);
+      const outcome = ingestSpans(spans, ctx);
       if (outcome.rejected > 0) {
         // Zipkin has no partial answer: the good spans are kept, the count of bad ones is said.
         res
@@ -147,7 +144,7 @@ export function zipkinSpansHandler(ctx: IngestContext) {
 }
 
 /** Translates, validates and queues each span; bad ones are counted by reason. */
-function ingest(spans: SpanInput[], { writer, stats, maxQueued }: IngestContext): Outcome {
+export function ingestSpans(spans: SpanInput[], { writer, stats, maxQueued }: IngestContext): Outcome {
   if (writer.queued + spans.length > maxQueued)
     throw new HttpFailure(429, 'the write queue is full; retry later');
   const outcome: Outcome = { accepted: 0, rejected: 0 };
@@ -171,6 +168,15 @@ function ingest(spans: SpanInput[], { writer, stats, maxQueued }: IngestContext)
   return outcome;
 }
 
+/** OTLP's `partial_success`, when some spans were rejected. */
+export function partialSuccessOf(
+  outcome: Outcome,
+): { rejectedSpans: number; errorMessage: string } | undefined {
+  return outcome.rejected > 0
+    ? { rejectedSpans: outcome.rejected, errorMessage: outcome.firstError ?? 'spans rejected' }
+    : undefined;
+}
+
 function isRejection(doc: object): doc is SpanRejection {
   return 'reason' in doc && !('id' in doc);
 }
@@ -186,7 +192,7 @@ function parseJson(body: Buffer): unknown {
 /** Unexpected failures already logged (once each, so a bad client cannot flood the log). */
 const logged = new Set<string>();
 
-function asFailure(e: unknown): HttpFailure {
+export function asFailure(e: unknown): HttpFailure {
   if (e instanceof HttpFailure) return e;
   const message = (e as Error).message;
   if (!logged.has(message)) {
