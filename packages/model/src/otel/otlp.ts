@@ -45,27 +45,27 @@ export interface OtlpTraceRequest {
 /** OTLP's `SpanKind` numbers (0 unspecified is treated as internal). */
 const KINDS: SpanKind[] = ['internal', 'internal', 'server', 'client', 'producer', 'consumer'];
 
-/** A request that is not an OTLP trace export at all (answered 400). */
-export class OtlpFormatError extends Error {}
+/** A body that is not an OTLP trace export or a Zipkin span list at all (answered 400). */
+export class SpanFormatError extends Error {}
 
 /**
  * The spans of an export request, flattened with their resource and scope. Throws
- * OtlpFormatError when the request's structure is wrong; a single malformed span is still
+ * SpanFormatError when the request's structure is wrong; a single malformed span is still
  * returned, for `spanToDocument` to reject and count.
  */
 export function otlpSpans(request: unknown): SpanInput[] {
   if (typeof request !== 'object' || request === null || Array.isArray(request))
-    throw new OtlpFormatError('an OTLP trace export must be a JSON object with resourceSpans');
+    throw new SpanFormatError('an OTLP trace export must be a JSON object with resourceSpans');
   const resourceSpans = (request as OtlpTraceRequest).resourceSpans ?? [];
-  if (!Array.isArray(resourceSpans)) throw new OtlpFormatError('resourceSpans must be a list');
+  if (!Array.isArray(resourceSpans)) throw new SpanFormatError('resourceSpans must be a list');
   const out: SpanInput[] = [];
   for (const rs of resourceSpans) {
     const resource = attributes(rs?.resource?.attributes);
     const scopeSpans = rs?.scopeSpans ?? [];
-    if (!Array.isArray(scopeSpans)) throw new OtlpFormatError('scopeSpans must be a list');
+    if (!Array.isArray(scopeSpans)) throw new SpanFormatError('scopeSpans must be a list');
     for (const ss of scopeSpans) {
       const spans = ss?.spans ?? [];
-      if (!Array.isArray(spans)) throw new OtlpFormatError('spans must be a list');
+      if (!Array.isArray(spans)) throw new SpanFormatError('spans must be a list');
       const scope = ss?.scope?.name || undefined;
       for (const span of spans) out.push(toSpanInput(span ?? {}, resource, scope));
     }

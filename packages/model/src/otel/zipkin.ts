@@ -3,7 +3,7 @@
  * Zipkin's own libraries send them: times and durations in microseconds, tags as strings,
  * `localEndpoint.serviceName` for the service and `remoteEndpoint.serviceName` for a callee.
  */
-import { OtlpFormatError } from './otlp.js';
+import { SpanFormatError } from './otlp.js';
 import type { AttributeValue, SpanInput, SpanKind } from './span-to-document.js';
 
 export interface ZipkinSpan {
@@ -37,9 +37,9 @@ const NUMERIC_TAGS = new Set([
   'net.peer.port',
 ]);
 
-/** The spans of a Zipkin v2 upload. Throws OtlpFormatError when the body is not a list. */
+/** The spans of a Zipkin v2 upload. Throws SpanFormatError when the body is not a list. */
 export function zipkinSpans(body: unknown): SpanInput[] {
-  if (!Array.isArray(body)) throw new OtlpFormatError('a Zipkin v2 upload must be a JSON list of spans');
+  if (!Array.isArray(body)) throw new SpanFormatError('a Zipkin v2 upload must be a JSON list of spans');
   return body.map((raw) => toSpanInput((raw ?? {}) as ZipkinSpan));
 }
 
