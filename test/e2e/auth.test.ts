@@ -187,6 +187,9 @@ describe('fluoro up with an auth token', () => {
     await page.goto(`${fluoro.httpUrl}/?last=1h`);
     const dialog = page.getByRole('dialog', { name: 'Sign in' });
     await dialog.waitFor({ timeout: 20_000 });
+    // Behind the form the page waits for the token: the 401 is not shown as a filter error.
+    await page.getByText("Sign in to see this Fluoro's traces.").waitFor({ timeout: 20_000 });
+    expect(await page.locator('main').textContent()).not.toMatch(/requires its auth token/);
     const input = dialog.getByLabel('Auth token');
     await input.fill('not-the-right-token-at-all');
     await dialog.getByRole('button', { name: 'Sign in' }).click();

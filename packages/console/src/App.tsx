@@ -121,8 +121,9 @@ export function App() {
         )}
       </header>
       {/* A new key after sign-in or sign-out: the page mounts again and loads with the new token. */}
+      {/* While the server wants a token, the page behind the form shows no 401 as its own error. */}
       <main className="main" key={auth.epoch}>
-        {page}
+        {auth.required ? <p className="empty">Sign in to see this Fluoro's traces.</p> : page}
       </main>
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
       {auth.required && <SignIn hadToken={auth.token !== undefined} />}
