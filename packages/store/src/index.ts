@@ -6,6 +6,7 @@ export type {
   GraphQuery,
   GroupRecord,
   IngestedDocument,
+  SamplingRuleRecord,
   SqlPredicate,
   Store,
   TimeRangeType,

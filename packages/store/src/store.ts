@@ -91,6 +91,12 @@ export interface Store {
   listGroups(): Promise<GroupRecord[]>;
   /** Deletes the group with this name; resolves false when there was none. */
   deleteGroup(name: string): Promise<boolean>;
+  /** Creates the sampling rule, or replaces the one with the same name. */
+  putSamplingRule(rule: SamplingRuleRecord): Promise<void>;
+  /** Every sampling rule, ordered by priority, then name. Several processes sharing a store see the same rules. */
+  listSamplingRules(): Promise<SamplingRuleRecord[]>;
+  /** Deletes the sampling rule with this name; resolves false when there was none. */
+  deleteSamplingRule(name: string): Promise<boolean>;
   /** Flushes and releases the store; safe to call twice. */
   close(): Promise<void>;
 }
@@ -107,4 +113,33 @@ export interface GroupRecord {
   filterExpression: string;
   insightsEnabled: boolean;
   notificationsEnabled: boolean;
+}
+
+/**
+ * A sampling rule (X-Ray's CreateSamplingRule … DeleteSamplingRule), served to the SDKs by
+ * GetSamplingRules. The store keeps what it is given; the X-Ray API validates it first.
+ * `Default` is stored like any other rule once it has been changed.
+ */
+export interface SamplingRuleRecord {
+  name: string;
+  /** Assigned by the caller, e.g. `arn:aws:xray:local:000000000000:sampling-rule/<name>`. */
+  arn: string;
+  resourceArn: string;
+  /** 1..9999; lower is matched first (`Default` is 10000). */
+  priority: number;
+  /** Fraction of requests sampled after the reservoir, 0..1. */
+  fixedRate: number;
+  /** Requests per second sampled before the fixed rate applies. */
+  reservoirSize: number;
+  serviceName: string;
+  serviceType: string;
+  host: string;
+  httpMethod: string;
+  urlPath: string;
+  /** The rule format's version (X-Ray's `Version`; 1). */
+  version: number;
+  /** X-Ray's `Attributes` (the SDKs skip rules that have any). */
+  attributes: Record<string, string>;
+  createdAtUs: number;
+  modifiedAtUs: number;
 }

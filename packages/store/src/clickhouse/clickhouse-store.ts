@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
-import type { GraphQuery, GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import type {
+  GraphQuery,
+  GroupRecord,
+  IngestedDocument,
+  SamplingRuleRecord,
+  Store,
+  TracePage,
+  TraceQuery,
+} from '../store.js';
 import { ClickHouseGroups } from './clickhouse-groups.js';
+import { ClickHouseSamplingRules } from './clickhouse-sampling-rules.js';
 import { featuresOf, type ServerFeatures } from './features.js';
 import { findTracesSql } from './find-traces-sql.js';
 import { GRAPH_WINDOW, GRAPH_WINDOW_COLUMNS, graphStatsSql, toGraphStatRow } from './graph-stats-sql.js';
@@ -68,6 +77,7 @@ export class ClickHouseStore implements Store {
   private readonly readOptions: RequestOptions;
   private readonly writeOptions: RequestOptions;
   private readonly groups: ClickHouseGroups;
+  private readonly samplingRules: ClickHouseSamplingRules;
 
   private constructor(
     private readonly http: ClickHouseHttp,
@@ -89,6 +99,7 @@ export class ClickHouseStore implements Store {
       settings: target.cluster ? { insert_distributed_sync: 1 } : {},
     };
     this.groups = new ClickHouseGroups(http, this.readOptions, this.writeOptions);
+    this.samplingRules = new ClickHouseSamplingRules(http, this.readOptions, this.writeOptions);
   }
 
   /**
@@ -257,6 +268,18 @@ export class ClickHouseStore implements Store {
 
   deleteGroup(name: string): Promise<boolean> {
     return this.groups.delete(name);
+  }
+
+  putSamplingRule(rule: SamplingRuleRecord): Promise<void> {
+    return this.samplingRules.put(rule);
+  }
+
+  listSamplingRules(): Promise<SamplingRuleRecord[]> {
+    return this.samplingRules.list();
+  }
+
+  deleteSamplingRule(name: string): Promise<boolean> {
+    return this.samplingRules.delete(name);
   }
 
   async close(): Promise<void> {

@@ -240,6 +240,11 @@ export const MIGRATIONS: Migration[] = [
       ...(target.cluster ? [{ syncDistributed: 'spans' }] : []),
     ],
   },
+  {
+    version: 3,
+    description: 'sampling_rules',
+    steps: (target) => [samplingRulesTable(target)],
+  },
 ];
 
 /**
@@ -260,6 +265,38 @@ function groupsTable(target: SchemaTarget): string {
   notifications_enabled UInt8,
   deleted UInt8,
   version UInt64
+) ENGINE = ${engine}
+ORDER BY name`;
+}
+
+/**
+ * Sampling rules, stored like groups: replicated to every server in cluster mode, every change
+ * and every delete (a tombstone) a new row with a higher `row_version`, read with argMax
+ * (clickhouse-sampling-rules.ts). `attributes` is a JSON object as text (no Map in 18.16).
+ */
+function samplingRulesTable(target: SchemaTarget): string {
+  const db = target.database;
+  const engine = target.cluster
+    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/sampling_rules', '{shard}-{replica}', row_version)`
+    : 'ReplacingMergeTree(row_version)';
+  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_rules${onCluster(target)} (
+  name String,
+  arn String,
+  resource_arn String,
+  priority Int32,
+  fixed_rate Float64,
+  reservoir_size Int64,
+  service_name String,
+  service_type String,
+  host String,
+  http_method String,
+  url_path String,
+  rule_version Int32,
+  attributes String,
+  created_us Int64,
+  modified_us Int64,
+  deleted UInt8,
+  row_version UInt64
 ) ENGINE = ${engine}
 ORDER BY name`;
 }

@@ -9,9 +9,18 @@ import {
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { traceIdEpochSeconds } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
-import type { GraphQuery, GroupRecord, IngestedDocument, Store, TracePage, TraceQuery } from '../store.js';
+import type {
+  GraphQuery,
+  GroupRecord,
+  IngestedDocument,
+  SamplingRuleRecord,
+  Store,
+  TracePage,
+  TraceQuery,
+} from '../store.js';
 import { DuckDbGraph } from './duckdb-graph.js';
 import { DuckDbGroups } from './duckdb-groups.js';
+import { DuckDbSamplingRules } from './duckdb-sampling-rules.js';
 import { DUCKDB_SCHEMA } from './schema.js';
 import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
 
@@ -38,6 +47,7 @@ export class DuckDbStore implements Store {
   private writeChain: Promise<unknown> = Promise.resolve();
   private graph!: DuckDbGraph;
   private groupsStore: Promise<DuckDbGroups> | undefined;
+  private rulesStore: Promise<DuckDbSamplingRules> | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -285,6 +295,24 @@ export class DuckDbStore implements Store {
     return this.groupsStore;
   }
 
+  putSamplingRule(rule: SamplingRuleRecord): Promise<void> {
+    return this.samplingRules().then((r) => r.put(rule));
+  }
+
+  listSamplingRules(): Promise<SamplingRuleRecord[]> {
+    return this.samplingRules().then((r) => r.list());
+  }
+
+  deleteSamplingRule(name: string): Promise<boolean> {
+    return this.samplingRules().then((r) => r.delete(name));
+  }
+
+  private samplingRules(): Promise<DuckDbSamplingRules> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    this.rulesStore ??= this.instance.connect().then((c) => new DuckDbSamplingRules(c));
+    return this.rulesStore;
+  }
+
   graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
     return this.graph.graphStats(q);
   }
@@ -299,6 +327,7 @@ export class DuckDbStore implements Store {
     await this.writeChain;
     this.closed = true;
     if (this.groupsStore) (await this.groupsStore).close();
+    if (this.rulesStore) (await this.rulesStore).close();
     this.graph.close();
     await this.writer.run('CHECKPOINT').catch(() => undefined);
     this.writer.closeSync();

@@ -62,4 +62,22 @@ export const DUCKDB_SCHEMA = [
     insights_enabled BOOLEAN NOT NULL,
     notifications_enabled BOOLEAN NOT NULL
   )`,
+  // Sampling rules (duckdb-sampling-rules.ts); `attributes` is a JSON object as text.
+  `CREATE TABLE IF NOT EXISTS sampling_rules (
+    name VARCHAR PRIMARY KEY,
+    arn VARCHAR NOT NULL,
+    resource_arn VARCHAR NOT NULL,
+    priority INTEGER NOT NULL,
+    fixed_rate DOUBLE NOT NULL,
+    reservoir_size BIGINT NOT NULL,
+    service_name VARCHAR NOT NULL,
+    service_type VARCHAR NOT NULL,
+    host VARCHAR NOT NULL,
+    http_method VARCHAR NOT NULL,
+    url_path VARCHAR NOT NULL,
+    rule_version INTEGER NOT NULL,
+    attributes VARCHAR NOT NULL,
+    created_us BIGINT NOT NULL,
+    modified_us BIGINT NOT NULL
+  )`,
 ];

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeSamplingRuleConformance, samplingRule } from '../sampling-rules-conformance.test-helpers.js';
+import type { Store } from '../store.js';
+import {
+  type ClickHouseServer,
+  describeWithClickHouse,
+  startClickHouse,
+} from './clickhouse-harness.test-helpers.js';
+import { ClickHouseStore } from './clickhouse-store.js';
+
+describeWithClickHouse('ClickHouse sampling rules on one clickhouse-server', () => {
+  let server: ClickHouseServer;
+  let n = 0;
+  const databases = new WeakMap<Store, string>();
+  beforeAll(async () => {
+    server = await startClickHouse();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  const open = async (database: string) => {
+    const s = await ClickHouseStore.open({ url: server.url, database });
+    databases.set(s, database);
+    return s;
+  };
+
+  describeSamplingRuleConformance('ClickHouse', {
+    open: () => open(`fluoro_rules_${n++}`),
+    async reopen(store) {
+      await store.close();
+      return open(databases.get(store) as string);
+    },
+  });
+
+  it('two processes sharing a database see each other’s rule changes at once', async () => {
+    const database = `fluoro_rules_shared_${n++}`;
+    const [a, b] = await Promise.all([open(database), open(database)]);
+    try {
+      await a.putSamplingRule(samplingRule('from-a', 10));
+      expect((await b.listSamplingRules()).map((r) => r.name)).toEqual(['from-a']);
+      await b.putSamplingRule(samplingRule('from-a', 10, { fixedRate: 0 }));
+      expect((await a.listSamplingRules())[0]?.fixedRate).toBe(0);
+      expect(await b.deleteSamplingRule('from-a')).toBe(true);
+      expect(await a.listSamplingRules()).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SamplingRuleRecord, Store } from './store.js';
+
+/** A rule with every field set to something that would show if a store lost or swapped it. */
+export const samplingRule = (
+  name: string,
+  priority: number,
+  more: Partial<SamplingRuleRecord> = {},
+): SamplingRuleRecord => ({
+  name,
+  arn: `arn:aws:xray:local:000000000000:sampling-rule/${name}`,
+  resourceArn: '*',
+  priority,
+  fixedRate: 0.05,
+  reservoirSize: 3,
+  serviceName: 'shop-*',
+  serviceType: 'AWS::EC2::Instance',
+  host: 'api.example.com',
+  httpMethod: 'GET',
+  urlPath: '/health*',
+  version: 1,
+  attributes: {},
+  createdAtUs: 1_790_000_000_123_456,
+  modifiedAtUs: 1_790_000_100_654_321,
+  ...more,
+});
+
+/** The sampling-rule behaviour every store must have (create, replace, list in order, delete, survive a reopen). */
+export function describeSamplingRuleConformance(
+  name: string,
+  stores: { open(): Promise<Store>; reopen(store: Store): Promise<Store> },
+): void {
+  describe(`${name}: sampling rules`, () => {
+    const opened: Store[] = [];
+    const open = async () => {
+      const s = await stores.open();
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+
+    it('creates, lists by priority then name, replaces and deletes', async () => {
+      const s = await open();
+      expect(await s.listSamplingRules()).toEqual([]);
+      await s.putSamplingRule(samplingRule('zeta', 5));
+      await s.putSamplingRule(samplingRule('Default', 10000, { fixedRate: 0.5 }));
+      await s.putSamplingRule(samplingRule('alpha', 5));
+      await s.putSamplingRule(samplingRule('health', 1, { fixedRate: 0, reservoirSize: 0 }));
+      expect((await s.listSamplingRules()).map((r) => r.name)).toEqual([
+        'health',
+        'alpha',
+        'zeta',
+        'Default',
+      ]);
+      expect((await s.listSamplingRules())[0]).toEqual(
+        samplingRule('health', 1, { fixedRate: 0, reservoirSize: 0 }),
+      );
+      const replaced = samplingRule('health', 9000, { fixedRate: 0.25, modifiedAtUs: 1_790_000_200_000_000 });
+      await s.putSamplingRule(replaced);
+      const rules = await s.listSamplingRules();
+      expect(rules.map((r) => r.name)).toEqual(['alpha', 'zeta', 'health', 'Default']);
+      expect(rules[2]).toEqual(replaced);
+      expect(await s.deleteSamplingRule('zeta')).toBe(true);
+      expect(await s.deleteSamplingRule('zeta')).toBe(false);
+      expect((await s.listSamplingRules()).map((r) => r.name)).toEqual(['alpha', 'health', 'Default']);
+      // A deleted name can be created again.
+      await s.putSamplingRule(samplingRule('zeta', 2));
+      expect((await s.listSamplingRules()).map((r) => r.name)).toEqual([
+        'zeta',
+        'alpha',
+        'health',
+        'Default',
+      ]);
+    });
+
+    it('keeps strings, attributes and rates exactly, quotes and all', async () => {
+      const s = await open();
+      const tricky = samplingRule(`o'brien "x" \\ ;--`, 7, {
+        urlPath: `/a'b"c\\d?*`,
+        host: 'ünïcødé.example',
+        attributes: { "k'1": 'v"1', k2: 'v\\2' },
+        fixedRate: 0.1234567890123,
+        reservoirSize: 1_000_000,
+      });
+      await s.putSamplingRule(tricky);
+      expect(await s.listSamplingRules()).toEqual([tricky]);
+    });
+
+    it('keeps sampling rules across a reopen', async () => {
+      const s = await open();
+      await s.putSamplingRule(samplingRule('kept', 3));
+      await s.putSamplingRule(samplingRule('gone', 4));
+      await s.deleteSamplingRule('gone');
+      opened.splice(opened.indexOf(s), 1);
+      const again = await stores.reopen(s);
+      opened.push(again);
+      expect(await again.listSamplingRules()).toEqual([samplingRule('kept', 3)]);
+    });
+  });
+}
