@@ -17,7 +17,7 @@ commands:
           --clickhouse-database DB  --retention-days N  --role all|collector|api  (FLUORO_ROLE)
           --memory-limit SIZE   (FLUORO_MEMORY_LIMIT, DuckDB memory limit, default 1GB)
           --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
-          --sampling-rate F  --sampling-reservoir N  (the Default rule served to SDKs; default every request)
+          --sampling-rate F  --sampling-reservoir N  (set and store the Default sampling rule; default every request)
           --auth-token-file PATH  (or FLUORO_AUTH_TOKEN: the query API and console then need it)
           --allow-remote        (FLUORO_ALLOW_REMOTE=1: bind beyond loopback without a token, behind a proxy)
   traces  list recent traces, newest first

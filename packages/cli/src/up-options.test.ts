@@ -45,7 +45,24 @@ describe('parseUpOptions', () => {
     });
   });
 
+  it('keeps only the sampling rates given, so a stored Default is not overwritten by defaults', () => {
+    expect(parseUpOptions([], {}).sampling).toEqual({});
+    expect(parseUpOptions(['--sampling-rate', '0.05'], {}).sampling).toEqual({ fixedRate: 0.05 });
+    expect(parseUpOptions([], { FLUORO_SAMPLING_RESERVOIR: '0' }).sampling).toEqual({ reservoirSize: 0 });
+    expect(
+      parseUpOptions(['--sampling-rate', '0', '--sampling-reservoir', '2'], { FLUORO_SAMPLING_RATE: '1' })
+        .sampling,
+    ).toEqual({ fixedRate: 0, reservoirSize: 2 });
+  });
+
   const bad: [string, string[], RegExp][] = [
+    ['a sampling rate over 1', ['--sampling-rate', '1.5'], /--sampling-rate must be between 0 and 1/],
+    ['an empty sampling rate', ['--sampling-rate', ''], /--sampling-rate must be between 0 and 1/],
+    [
+      'a fractional reservoir',
+      ['--sampling-reservoir', '0.5'],
+      /--sampling-reservoir must be a whole number/,
+    ],
     ['an unknown store', ['--store', 'sqlite'], /--store must be duckdb or clickhouse/],
     ['clickhouse without a URL', ['--store', 'clickhouse'], /needs --clickhouse-url/],
     ['retention on DuckDB', ['--retention-days', '30'], /clickhouse only/],

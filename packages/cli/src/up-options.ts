@@ -21,8 +21,12 @@ export interface UpOptions {
   memoryLimit: string;
   /** Most accepted documents waiting for the store before new ones are dropped. */
   queueSize: number;
-  /** The Default sampling rule served to SDKs: fraction after the reservoir, and requests/s in it. */
-  sampling: { fixedRate: number; reservoirSize: number };
+  /**
+   * Rates for the Default sampling rule given by flag or environment (fraction after the
+   * reservoir, requests/s in it). Each one given replaces the stored Default's at start and is
+   * stored; one not given keeps the stored value, else Fluoro's default (1 and 1).
+   */
+  sampling: { fixedRate?: number; reservoirSize?: number };
   role: 'all' | 'collector' | 'api';
   /** The token the query API and the console then need; undefined: no authentication. */
   authToken: string | undefined;
@@ -91,18 +95,24 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     ),
     memoryLimit: values['memory-limit'] ?? env['FLUORO_MEMORY_LIMIT'] ?? UP_DEFAULTS.memoryLimit,
     queueSize: Number(values['queue-size'] ?? env['FLUORO_QUEUE_SIZE'] ?? UP_DEFAULTS.queueSize),
-    sampling: {
-      fixedRate: Number(values['sampling-rate'] ?? env['FLUORO_SAMPLING_RATE'] ?? 1),
-      reservoirSize: Number(values['sampling-reservoir'] ?? env['FLUORO_SAMPLING_RESERVOIR'] ?? 1),
-    },
+    sampling: {},
     role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
     authToken: readAuthToken(values['auth-token-file'], env),
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
-  const { fixedRate, reservoirSize } = options.sampling;
-  if (!(fixedRate >= 0 && fixedRate <= 1)) throw new UsageError('--sampling-rate must be between 0 and 1');
-  if (!Number.isInteger(reservoirSize) || reservoirSize < 0) {
-    throw new UsageError('--sampling-reservoir must be a whole number of requests per second');
+  const rate = values['sampling-rate'] ?? env['FLUORO_SAMPLING_RATE'];
+  const reservoir = values['sampling-reservoir'] ?? env['FLUORO_SAMPLING_RESERVOIR'];
+  if (rate !== undefined) {
+    const fixedRate = Number(rate);
+    if (rate.trim() === '' || !(fixedRate >= 0 && fixedRate <= 1))
+      throw new UsageError('--sampling-rate must be between 0 and 1');
+    options.sampling.fixedRate = fixedRate;
+  }
+  if (reservoir !== undefined) {
+    const reservoirSize = Number(reservoir);
+    if (reservoir.trim() === '' || !Number.isInteger(reservoirSize) || reservoirSize < 0)
+      throw new UsageError('--sampling-reservoir must be a whole number of requests per second');
+    options.sampling.reservoirSize = reservoirSize;
   }
   if (!['all', 'collector', 'api'].includes(options.role)) {
     throw new UsageError(`--role must be all, collector or api, not "${options.role}"`);

@@ -14,7 +14,7 @@ import { batchGetTraces } from './xray-api/batch-get-traces.js';
 import { getTraceSummaries } from './xray-api/get-trace-summaries.js';
 import { groupsApi } from './xray-api/groups.js';
 import { putTraceSegments } from './xray-api/put-trace-segments.js';
-import { type DefaultSamplingRule, FLUORO_DEFAULT_SAMPLING, samplingApi } from './xray-api/sampling.js';
+import { type DefaultSamplingRule, samplingApi } from './xray-api/sampling.js';
 
 export interface FluoroServerOptions {
   store: Store;
@@ -31,11 +31,16 @@ export interface FluoroServerOptions {
   /** OTLP/gRPC (4317 by convention); undefined: none. `optional` as for `otlp`. */
   otlpGrpc?: { host: string; port: number; optional?: boolean };
   writer?: BatchWriterOptions;
-  /** The `Default` sampling rule served to SDKs (FLUORO_DEFAULT_SAMPLING: every request). */
-  sampling?: DefaultSamplingRule;
   /**
-   * What this process does: `collector` takes segments (UDP, PutTraceSegments, sampling),
-   * `api` answers queries and serves the console, `all` (the default) both. Several processes
+   * Rates for the `Default` sampling rule given explicitly at start: each one given replaces the
+   * stored Default's and is stored. Absent: the stored Default, else FLUORO_DEFAULT_SAMPLING
+   * (every request).
+   */
+  sampling?: Partial<DefaultSamplingRule>;
+  /**
+   * What this process does: `collector` takes segments (UDP, PutTraceSegments, the SDKs'
+   * sampling calls), `api` answers queries, manages groups and sampling rules and serves the
+   * console, `all` (the default) both. GetSamplingRules is served by every role. Several processes
    * of each role can share one ClickHouse store.
    */
   role?: FluoroRole;
@@ -68,7 +73,7 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const stats = new IngestStats();
   const maxQueued = options.writer?.maxQueued ?? 100_000;
   const writer = new BatchWriter(options.store, stats, options.writer);
-  const sampling = samplingApi(options.sampling ?? FLUORO_DEFAULT_SAMPLING, Math.floor(Date.now() / 1000));
+  const sampling = await samplingApi(options.store, options.sampling);
   const role = options.role ?? 'all';
   const ingest = { writer, stats, maxQueued };
   const open = { open: true };
@@ -76,13 +81,14 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
     options.authToken === undefined ? undefined : createTokenAuth({ token: options.authToken }),
   )
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
-    .get('/api/health', () => ({ status: 'ok', role }), open);
+    .get('/api/health', () => ({ status: 'ok', role }), open)
+    // The SDKs poll it without credentials; the AWS CLI and SDKs list rules with it too.
+    .post('/GetSamplingRules', sampling.getSamplingRules, open);
   if (role !== 'api') {
     // What X-Ray SDKs and the daemon call: they have no way to send a token.
     router
       .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued), open)
       .post('/TelemetryRecords', () => ({}), open)
-      .post('/GetSamplingRules', sampling.getSamplingRules, open)
       .post('/SamplingTargets', sampling.getSamplingTargets, open)
       .raw('POST', '/v1/traces', otlpTracesHandler(ingest))
       .raw('OPTIONS', '/v1/traces', otlpPreflight)
@@ -97,7 +103,11 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       .post('/GetGroup', groups.getGroup)
       .post('/Groups', groups.getGroups)
       .post('/UpdateGroup', groups.updateGroup)
-      .post('/DeleteGroup', groups.deleteGroup);
+      .post('/DeleteGroup', groups.deleteGroup)
+      // Rule changes change what every service records: they need the token when one is set.
+      .post('/CreateSamplingRule', sampling.createSamplingRule)
+      .post('/UpdateSamplingRule', sampling.updateSamplingRule)
+      .post('/DeleteSamplingRule', sampling.deleteSamplingRule);
     registerServiceGraphRoutes(router, options.store);
   }
   const serveConsole =

@@ -1,4 +1,15 @@
-import { asObject } from '../http/read-input.js';
+import type { SamplingRuleRecord, Store } from '@fluoro/store';
+import { invalidRequest } from '../http/api-error.js';
+import { asObject, optionalString } from '../http/read-input.js';
+import { ReservoirShares } from './reservoir-shares.js';
+import {
+  applySamplingRuleUpdate,
+  DEFAULT_RULE_NAME,
+  defaultSamplingRule,
+  ruleNameOf,
+  toApiRecord,
+  toNewSamplingRule,
+} from './sampling-rule-input.js';
 
 export interface DefaultSamplingRule {
   /** Fraction of requests traced after the reservoir, 0..1. Fluoro's default 1; X-Ray's 0.05. */
@@ -16,59 +27,171 @@ export const FLUORO_DEFAULT_SAMPLING: DefaultSamplingRule = { fixedRate: 1, rese
 
 /** Seconds between the SDKs' statistics reports, as X-Ray tells them. */
 const TARGET_INTERVAL_S = 10;
+/** SamplingTargets answers from rules read from the store at most this long ago. */
+const RULES_MAX_AGE_MS = TARGET_INTERVAL_S * 1000;
+/** How long a quota handed out stays valid if the client hears nothing more. */
+const QUOTA_TTL_S = 5 * 60;
+/** GetSamplingRules page size. */
+const PAGE_SIZE = 100;
+
+type Body = { body: unknown };
 
 /**
- * The sampling service the SDKs poll on the daemon address (GetSamplingRules, SamplingTargets).
- * It serves X-Ray's built-in `Default` rule; one Fluoro process hands every client the whole
- * reservoir. Rule management (Create/Update/DeleteSamplingRule) is not built yet.
+ * X-Ray's sampling API over the store's rules: what the SDKs poll on the daemon address
+ * (GetSamplingRules, SamplingTargets) and rule management (Create/Update/DeleteSamplingRule).
+ * `Default` is always served: the stored one, else Fluoro's default rates. `defaultRates` are
+ * rates given explicitly at start (`fluoro up --sampling-rate/--sampling-reservoir`): they
+ * replace the stored Default's and are stored. Rejects when the store cannot be read at start.
  */
-export function samplingApi(rule: DefaultSamplingRule, startedAtS: number) {
-  const record = {
-    SamplingRule: {
-      RuleName: 'Default',
-      RuleARN: 'arn:aws:xray:local:000000000000:sampling-rule/Default',
-      ResourceARN: '*',
-      Priority: 10000,
-      FixedRate: rule.fixedRate,
-      ReservoirSize: rule.reservoirSize,
-      ServiceName: '*',
-      ServiceType: '*',
-      Host: '*',
-      HTTPMethod: '*',
-      URLPath: '*',
-      Version: 1,
-      Attributes: {},
-    },
-    CreatedAt: startedAtS,
-    ModifiedAt: startedAtS,
+export async function samplingApi(store: Store, defaultRates: Partial<DefaultSamplingRule> = {}) {
+  const startedUs = Date.now() * 1000;
+  const shares = new ReservoirShares(2 * TARGET_INTERVAL_S * 1000);
+  let cached: { rules: SamplingRuleRecord[]; readAtMs: number; seq: number } | undefined;
+  let reads = 0;
+  let signature = '';
+  // When this process last saw the rules change (a delete leaves no ModifiedAt behind); at start
+  // it is the start, so SDK clients that fetched rules from elsewhere fetch them again once.
+  let changedAtUs = startedUs;
+
+  /** Reads the rules from the store (Default added when none is stored) and caches them. */
+  const load = async (): Promise<SamplingRuleRecord[]> => {
+    const seq = ++reads;
+    const stored = await store.listSamplingRules();
+    const rules = stored.some((r) => r.name === DEFAULT_RULE_NAME)
+      ? stored
+      : [...stored, defaultSamplingRule(FLUORO_DEFAULT_SAMPLING, startedUs)];
+    // Reads that finish out of order must not put older rules back.
+    if (cached && cached.seq > seq) return rules;
+    const next = JSON.stringify(rules.map((r) => [r.name, r.modifiedAtUs]));
+    if (signature !== '' && next !== signature) changedAtUs = Math.max(changedAtUs, Date.now() * 1000);
+    signature = next;
+    cached = { rules, readAtMs: Date.now(), seq };
+    return rules;
   };
+  /** The rules, read from the store unless the last read is younger than `maxAgeMs`. */
+  const rules = async (maxAgeMs: number): Promise<SamplingRuleRecord[]> => {
+    if (cached && Date.now() - cached.readAtMs < maxAgeMs) return cached.rules;
+    try {
+      return await load();
+    } catch (e) {
+      // The SDKs keep sampling by the last rules Fluoro could read rather than none.
+      if (!cached) throw e;
+      return cached.rules;
+    }
+  };
+  const find = async (name: string): Promise<SamplingRuleRecord> => {
+    const rule = (await load()).find((r) => r.name === name);
+    if (!rule) throw invalidRequest(`Sampling rule not found: ${name}`);
+    return rule;
+  };
+  const save = async (rule: SamplingRuleRecord) => {
+    await store.putSamplingRule(rule);
+    changedAtUs = Math.max(changedAtUs, rule.modifiedAtUs);
+    await load();
+    return { SamplingRuleRecord: toApiRecord(rule) };
+  };
+
+  // Rates given at start win over the stored Default, and are stored for the next start.
+  const current = (await load()).find((r) => r.name === DEFAULT_RULE_NAME) as SamplingRuleRecord;
+  const wanted = {
+    ...current,
+    ...(defaultRates.fixedRate !== undefined ? { fixedRate: defaultRates.fixedRate } : {}),
+    ...(defaultRates.reservoirSize !== undefined ? { reservoirSize: defaultRates.reservoirSize } : {}),
+  };
+  if (wanted.fixedRate !== current.fixedRate || wanted.reservoirSize !== current.reservoirSize) {
+    await store.putSamplingRule({ ...wanted, modifiedAtUs: Date.now() * 1000 });
+    await load();
+  }
+
   return {
-    getSamplingRules: () => ({ SamplingRuleRecords: [record] }),
-    getSamplingTargets: ({ body }: { body: unknown }) => {
-      const docs = asObject(body)['SamplingStatisticsDocuments'];
-      const names = Array.isArray(docs)
-        ? [
-            ...new Set(
-              docs.map((d) => (d as { RuleName?: unknown }).RuleName).filter((n) => typeof n === 'string'),
-            ),
-          ]
-        : [];
-      const now = Date.now() / 1000;
+    getSamplingRules: async ({ body }: Body) => {
+      const token = optionalString(asObject(body), 'NextToken');
+      const all = await rules(0);
+      const after = token === undefined ? undefined : fromToken(token);
+      const rest = after
+        ? all.filter((r) => r.priority > after[0] || (r.priority === after[0] && r.name > after[1]))
+        : all;
+      const page = rest.slice(0, PAGE_SIZE);
+      const last = page[page.length - 1];
       return {
-        SamplingTargetDocuments: names
-          .filter((n) => n === 'Default')
-          .map((RuleName) => ({
-            RuleName,
-            FixedRate: rule.fixedRate,
-            ReservoirQuota: rule.reservoirSize,
-            ReservoirQuotaTTL: now + 5 * 60,
-            Interval: TARGET_INTERVAL_S,
-          })),
-        LastRuleModification: startedAtS,
-        UnprocessedStatistics: names
-          .filter((n) => n !== 'Default')
-          .map((RuleName) => ({ RuleName, ErrorCode: 'ResourceNotFoundException', Message: 'no such rule' })),
+        SamplingRuleRecords: page.map(toApiRecord),
+        ...(rest.length > PAGE_SIZE && last ? { NextToken: toToken(last) } : {}),
       };
     },
+    getSamplingTargets: async ({ body }: Body) => {
+      const docs = asObject(body)['SamplingStatisticsDocuments'];
+      const byName = new Map((await rules(RULES_MAX_AGE_MS)).map((r) => [r.name, r]));
+      const nowMs = Date.now();
+      const targets = new Map<string, object>();
+      const unknown = new Set<string>();
+      for (const d of Array.isArray(docs) ? docs : []) {
+        const { RuleName: name, ClientID: clientId } = (d ?? {}) as {
+          RuleName?: unknown;
+          ClientID?: unknown;
+        };
+        if (typeof name !== 'string' || targets.has(name)) continue;
+        const rule = byName.get(name);
+        if (!rule) {
+          unknown.add(name);
+          continue;
+        }
+        targets.set(name, {
+          RuleName: name,
+          FixedRate: rule.fixedRate,
+          ReservoirQuota: shares.quota(name, String(clientId), rule.reservoirSize, nowMs),
+          ReservoirQuotaTTL: nowMs / 1000 + QUOTA_TTL_S,
+          Interval: TARGET_INTERVAL_S,
+        });
+      }
+      const lastModifiedUs = Math.max(changedAtUs, ...[...byName.values()].map((r) => r.modifiedAtUs));
+      return {
+        SamplingTargetDocuments: [...targets.values()],
+        LastRuleModification: lastModifiedUs / 1e6,
+        UnprocessedStatistics: [...unknown].map((RuleName) => ({
+          RuleName,
+          ErrorCode: 'ResourceNotFoundException',
+          Message: `no sampling rule named ${RuleName}`,
+        })),
+      };
+    },
+    createSamplingRule: async ({ body }: Body) => {
+      const rule = toNewSamplingRule(body, Date.now() * 1000);
+      if ((await load()).some((r) => r.name === rule.name))
+        throw invalidRequest(`SamplingRule.RuleName: a sampling rule named ${rule.name} already exists`);
+      return save(rule);
+    },
+    updateSamplingRule: async ({ body }: Body) => {
+      const o = asObject(body);
+      const u = o['SamplingRuleUpdate'];
+      if (typeof u !== 'object' || u === null || Array.isArray(u))
+        throw invalidRequest('SamplingRuleUpdate is required and must be an object');
+      const update = u as Record<string, unknown>;
+      const rule = await find(ruleNameOf(update, 'SamplingRuleUpdate.'));
+      return save(applySamplingRuleUpdate(rule, update, Date.now() * 1000));
+    },
+    deleteSamplingRule: async ({ body }: Body) => {
+      const name = ruleNameOf(asObject(body), '');
+      if (name === DEFAULT_RULE_NAME) throw invalidRequest('the Default sampling rule cannot be deleted');
+      const rule = await find(name);
+      if (!(await store.deleteSamplingRule(name))) throw invalidRequest(`Sampling rule not found: ${name}`);
+      shares.forget(name);
+      changedAtUs = Math.max(changedAtUs, Date.now() * 1000);
+      await load();
+      return { SamplingRuleRecord: toApiRecord(rule) };
+    },
   };
+}
+
+function toToken(r: SamplingRuleRecord): string {
+  return Buffer.from(JSON.stringify([r.priority, r.name])).toString('base64url');
+}
+
+function fromToken(token: string): [number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // answered below
+  }
+  throw invalidRequest('NextToken is not a token this operation returned');
 }
