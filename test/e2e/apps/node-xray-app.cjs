@@ -11,6 +11,12 @@ if (process.env.FLUORO_TEST_CENTRALIZED !== '1') {
   AWSXRay.middleware.setSamplingRules({ version: 2, rules: [], default: { fixed_target: 100, rate: 1 } });
 }
 AWSXRay.setLogger({ error() {}, warn() {}, info() {}, debug() {} });
+// The SDK fetches centralized rules every 5 minutes. FLUORO_TEST_RULE_POLL_MS runs that same
+// fetch (the SDK's own rule poller) more often, so a test sees a rule change without waiting.
+const rulePollMs = Number(process.env.FLUORO_TEST_RULE_POLL_MS || 0);
+if (rulePollMs > 0) {
+  setInterval(() => AWSXRay.middleware.sampler.rulePoller.start(), rulePollMs).unref();
+}
 
 const app = express();
 app.use(xrayExpress.openSegment('storefront'));
@@ -32,6 +38,12 @@ app.get('/ok', async (_req, res) => {
     sub.close();
   });
   res.json({ traceId: segment.trace_id });
+});
+
+// Says whether the SDK sampled this request; the test also checks what reached Fluoro.
+app.get('/quiet', (_req, res) => {
+  const segment = AWSXRay.getSegment();
+  res.json({ traceId: segment.trace_id, sampled: !segment.notTraced });
 });
 
 app.get('/boom', async (_req, _res, next) => {
