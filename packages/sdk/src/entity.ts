@@ -26,6 +26,20 @@ export interface HttpData {
   response?: { status?: number; content_length?: number };
 }
 
+/** The `sql` block of a subsegment for a database call (X-Ray's field names). */
+export interface SqlData {
+  /** The database's address without credentials, e.g. `postgresql://db:5432/orders`. */
+  url?: string;
+  /** The query text; recorded only when asked for (it may hold values). */
+  sanitized_query?: string;
+  database_type?: string;
+  database_version?: string;
+  driver_version?: string;
+  user?: string;
+  /** `statement` for a prepared (named) statement, `call` otherwise. */
+  preparation?: 'call' | 'statement';
+}
+
 /** Where finished entities go, and where drops are counted (implemented by the recorder). */
 export interface EntitySink {
   emitSegment(segment: Segment): void;
@@ -274,6 +288,7 @@ export class Subsegment extends Entity {
   readonly segment: Segment;
   readonly namespace: 'remote' | 'aws' | 'local' | undefined;
   declare traced: boolean | undefined;
+  declare sql: SqlData | undefined;
 
   constructor(name: string, parent: Entity, namespace?: 'remote' | 'aws' | 'local') {
     super(name);
@@ -304,6 +319,7 @@ export class Subsegment extends Entity {
     let s = `{${this.baseJson(omit)}`;
     if (this.namespace) s += `,"namespace":"${this.namespace}"`;
     if (this.traced) s += ',"traced":true';
+    if (this.sql && !omit?.has('sql')) s += `,"sql":${JSON.stringify(this.sql)}`;
     if (independent) s += `,"type":"subsegment","trace_id":"${this.traceId}","parent_id":"${this.parent.id}"`;
     return s;
   }

@@ -21,9 +21,10 @@ export {
 export type { CauseDocument, ExceptionDocument, StackFrame } from './cause.js';
 export { parseStack, toCause } from './cause.js';
 export type { ContextMissingStrategy, RecorderOptions, SamplingOptions } from './config.js';
-export type { AnnotationValue, HttpData, TraceEntity } from './entity.js';
+export type { AnnotationValue, HttpData, SqlData, TraceEntity } from './entity.js';
 export { Segment, Subsegment } from './entity.js';
 export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.js';
+export { type PgModuleLike, type PostgresOptions, tracePostgres } from './instrument/postgres.js';
 export type { Logger } from './logger.js';
 export { expressErrorTracing, expressTracing } from './middleware/express.js';
 export { type FastifyTracingPlugin, fastifyTracing } from './middleware/fastify.js';

@@ -30,7 +30,7 @@ interface Node {
 }
 
 /** Optional members, in the order they are shed when an entity is too large on its own. */
-const SHEDDABLE = ['metadata', 'cause', 'annotations', 'http'] as const;
+const SHEDDABLE = ['metadata', 'cause', 'annotations', 'sql', 'http'] as const;
 
 /** Serialises a closed segment, or a detached subsegment that just closed (sent independently). */
 export function serializeEntity(entity: Entity, maxBytes: number): Serialized {
