@@ -3,6 +3,10 @@
  * create, list, update and delete; bad input as the SDK's typed errors; rules and the Default
  * rule's rates kept across a restart; several processes on one ClickHouse serving the same rules.
  */
+
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import {
   CreateSamplingRuleCommand,
   DeleteSamplingRuleCommand,
@@ -34,6 +38,18 @@ const rule = (RuleName: string, more: Partial<SamplingRule> = {}): SamplingRule 
   Version: 1,
   ...more,
 });
+
+const API_MD = new URL('../../docs/api.md', import.meta.url);
+
+/** Whether the AWS CLI is installed (it is not part of the npm dependencies). */
+function hasAwsCli(): boolean {
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Each rule as [name, priority, rate, reservoir], in the order GetSamplingRules gives them. */
 async function listed(xray: XRayClient): Promise<[string, number, number, number][]> {
@@ -110,6 +126,29 @@ describe('sampling rules through fluoro up', () => {
     const deleted = await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'checkout' }));
     expect(deleted.SamplingRuleRecord?.SamplingRule?.RuleName).toBe('checkout');
     expect((await listed(xray)).map(([name]) => name)).toEqual(['health-checks', 'Default']);
+    await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'health-checks' }));
+    xray.destroy();
+  });
+
+  it.skipIf(!hasAwsCli())("runs docs/api.md's AWS CLI line (skipped without the aws command)", async () => {
+    const line = readFileSync(API_MD, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('aws xray create-sampling-rule '));
+    expect(line).toBeDefined();
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'fluoro', AWS_SECRET_ACCESS_KEY: 'fluoro' };
+    const { stdout } = await promisify(execFile)(
+      'sh',
+      ['-c', (line as string).replace('http://127.0.0.1:2000', fluoro.httpUrl)],
+      { env },
+    );
+    expect(JSON.parse(stdout).SamplingRuleRecord.SamplingRule).toMatchObject({
+      RuleName: 'health-checks',
+      URLPath: '/health',
+      FixedRate: 0,
+    });
+    const xray = fluoro.xray();
+    expect((await listed(xray)).map(([name]) => name)).toEqual(['health-checks', 'Default']);
+    await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'health-checks' }));
     xray.destroy();
   });
 });
