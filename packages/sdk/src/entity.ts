@@ -289,6 +289,8 @@ export class Subsegment extends Entity {
   readonly namespace: 'remote' | 'aws' | 'local' | undefined;
   declare traced: boolean | undefined;
   declare sql: SqlData | undefined;
+  /** X-Ray's `aws` block of a call to an AWS service: operation, region, request id, resource. */
+  declare aws: Record<string, string | number> | undefined;
 
   constructor(name: string, parent: Entity, namespace?: 'remote' | 'aws' | 'local') {
     super(name);
@@ -320,6 +322,7 @@ export class Subsegment extends Entity {
     if (this.namespace) s += `,"namespace":"${this.namespace}"`;
     if (this.traced) s += ',"traced":true';
     if (this.sql && !omit?.has('sql')) s += `,"sql":${JSON.stringify(this.sql)}`;
+    if (this.aws) s += `,"aws":${JSON.stringify(this.aws)}`;
     if (independent) s += `,"type":"subsegment","trace_id":"${this.traceId}","parent_id":"${this.parent.id}"`;
     return s;
   }

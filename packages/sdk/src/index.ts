@@ -24,6 +24,7 @@ export type { ContextMissingStrategy, RecorderOptions, SamplingOptions } from '.
 export type { AnnotationValue, HttpData, SqlData, TraceEntity } from './entity.js';
 export { Segment, Subsegment } from './entity.js';
 export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.js';
+export { type AwsClientLike, traceAwsClient } from './instrument/aws-sdk.js';
 export { type PgModuleLike, type PostgresOptions, tracePostgres } from './instrument/postgres.js';
 export type { Logger } from './logger.js';
 export { expressErrorTracing, expressTracing } from './middleware/express.js';

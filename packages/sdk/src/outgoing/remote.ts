@@ -11,12 +11,15 @@ export interface RemoteCall {
 /**
  * Starts a `namespace: "remote"` subsegment for a downstream HTTP call made from the current
  * context and returns the `X-Amzn-Trace-Id` value to inject. Undefined when there is no trace
- * (outgoing calls outside a request are not an error) or tracing is off.
+ * (outgoing calls outside a request are not an error), tracing is off, or the call is an AWS
+ * SDK call's own request (traceAwsClient records it).
  */
 export function startRemoteCall(method: string, url: URL): RemoteCall | undefined {
   if (!recorder.enabled || !recorder.config.instrumentOutgoing) return undefined;
   const parent: ContextEntity | undefined = recorder.storage.getStore();
   if (parent === undefined) return undefined;
+  // The HTTP request of a traced AWS SDK call: that call's subsegment already records it.
+  if ('namespace' in parent && parent.namespace === 'aws') return undefined;
   if (!parent.sampled)
     return { subsegment: undefined, header: formatXRayHeader(parent.traceId, parent.id, false) };
   const sub = parent.addSubsegment(url.hostname, 'remote');
