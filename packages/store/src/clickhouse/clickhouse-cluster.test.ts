@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStoreConformance, entityId, ingested, traceId } from '../conformance.test-helpers.js';
+import { describeSamplingRuleConformance, samplingRule } from '../sampling-rules-conformance.test-helpers.js';
 import type { IngestedDocument, Store } from '../store.js';
 import {
   type ClickHouseServer,
@@ -39,6 +40,26 @@ describeWithClickHouse(
         // The other server: what one Fluoro process wrote, any other reads.
         return open(databases.get(store), 1);
       },
+    });
+
+    describeSamplingRuleConformance('ClickHouse cluster', {
+      open: () => open(),
+      async reopen(store) {
+        await store.close();
+        return open(databases.get(store));
+      },
+    });
+
+    it('replicates sampling rules to every server', async () => {
+      const database = `fluoro_cluster_${n++}`;
+      const [a, b] = await Promise.all([open(database, 0), open(database, 1)]);
+      await a.putSamplingRule(samplingRule('everywhere', 4));
+      // Replication is asynchronous: the other server has the rule once it has fetched the part.
+      for (let i = 0; i < 200 && (await b.listSamplingRules()).length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await b.listSamplingRules()).toEqual([samplingRule('everywhere', 4)]);
+      await Promise.all([a.close(), b.close()]);
     });
 
     it('reads every trace from either server, and keeps each trace on one shard', async () => {
