@@ -304,10 +304,10 @@ describe('sampling rules through @aws-sdk/client-xray', () => {
     const again = await targets('a'.repeat(24), 'quiet');
     expect(again.SamplingTargetDocuments?.[0]?.ReservoirQuota).toBe(2);
     // A change is announced, so the SDKs fetch the rules again.
-    const before = again.LastRuleModification?.getTime() ?? 0;
+    const beforeDeleteMs = Date.now();
     await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'quiet' }));
     const after = await targets('a'.repeat(24), 'quiet');
-    expect(after.LastRuleModification?.getTime()).toBeGreaterThanOrEqual(before);
+    expect(after.LastRuleModification?.getTime()).toBeGreaterThanOrEqual(beforeDeleteMs);
     expect(after.SamplingTargetDocuments).toEqual([]);
     expect(after.UnprocessedStatistics?.map((u) => u.RuleName)).toEqual(['quiet']);
   });

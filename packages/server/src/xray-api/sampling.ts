@@ -58,8 +58,10 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
     const seq = ++reads;
     const stored = await store.listSamplingRules();
     const rules = stored.some((r) => r.name === DEFAULT_RULE_NAME)
-      ? stored
+      ? [...stored]
       : [...stored, defaultSamplingRule(FLUORO_DEFAULT_SAMPLING, startedUs)];
+    // The order NextToken pages by, whatever the store's collation.
+    rules.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // Reads that finish out of order must not put older rules back.
     if (cached && cached.seq > seq) return rules;
     const next = JSON.stringify(rules.map((r) => [r.name, r.modifiedAtUs]));
