@@ -148,7 +148,9 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
       const lastModifiedUs = Math.max(changedAtUs, ...[...byName.values()].map((r) => r.modifiedAtUs));
       return {
         SamplingTargetDocuments: [...targets.values()],
-        LastRuleModification: lastModifiedUs / 1e6,
+        // Rounded up: the SDKs compare it with the whole second they last fetched rules in, so
+        // a change in that same second would otherwise never make them fetch again.
+        LastRuleModification: Math.ceil(lastModifiedUs / 1e6),
         UnprocessedStatistics: [...unknown].map((RuleName) => ({
           RuleName,
           ErrorCode: 'ResourceNotFoundException',
