@@ -27,12 +27,19 @@ export interface NodeRedisClient {
 /** The most commands named in a batch's metadata (a pipeline can hold thousands). */
 const MAX_BATCH_NAMES = 100;
 
-/** True for a node-redis v5+ client (v4 has none of the `_execute*` methods patched here). */
+/**
+ * True for a node-redis v5+ client from `createClient()` (tested with v5.12 and v6.3). Not
+ * pools, clusters or sentinels (`_executeCommand` is the client's own), nor v4: v4's command
+ * methods reach the socket through a private `#sendCommand` and its `multiExecutor`, so nothing
+ * patchable sees them, and supporting it would mean a second implementation for a version
+ * v5 replaced.
+ */
 export function isNodeRedisClient(client: object): client is NodeRedisClient {
-  const c = client as Partial<NodeRedisClient>;
+  const c = client as Partial<NodeRedisClient> & { _executeCommand?: unknown };
   return (
     typeof c.sendCommand === 'function' &&
     typeof c.connect === 'function' &&
+    typeof c._executeCommand === 'function' &&
     typeof c._executeMulti === 'function' &&
     typeof c._executePipeline === 'function'
   );

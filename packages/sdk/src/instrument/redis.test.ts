@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { Redis, ReplyError } from 'ioredis';
-import { createClient, ErrorReply } from 'redis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
+import { createClient, createClientPool, createSentinel, ErrorReply } from 'redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { capture, configure, flush, parseXRayHeader, stats, traceSegment } from '../index.js';
 import {
@@ -368,7 +368,20 @@ test('anything but a supported client is returned untouched, never a throw', () 
   expect(traceRedis(notAClient)).toBe(notAClient);
   expect(notAClient.get).toBeTypeOf('function');
   expect(traceRedis(null)).toBe(null);
-  expect(stats().dropped['redis_unsupported_client']).toBe(2);
+  // Route commands to clients of their own: not patched rather than patched wrongly.
+  const cluster = new Cluster([REDIS], { lazyConnect: true });
+  const clusterSend = cluster.sendCommand;
+  expect(traceRedis(cluster)).toBe(cluster);
+  expect(cluster.sendCommand).toBe(clusterSend);
+  const pool = createClientPool({ socket: REDIS });
+  const poolSend = pool.sendCommand;
+  expect(traceRedis(pool)).toBe(pool);
+  expect(pool.sendCommand).toBe(poolSend);
+  const sentinel = createSentinel({ name: 'main', sentinelRootNodes: [{ host: '127.0.0.1', port: 26379 }] });
+  const sentinelSend = sentinel.sendCommand;
+  expect(traceRedis(sentinel)).toBe(sentinel);
+  expect(sentinel.sendCommand).toBe(sentinelSend);
+  expect(stats().dropped['redis_unsupported_client']).toBe(5);
 });
 
 /** A Redis client as both libraries' promise APIs see it, for the shared concurrency test. */

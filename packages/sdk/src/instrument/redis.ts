@@ -15,16 +15,20 @@ const TRACED = Symbol.for('fluoro.redisTraced');
  * the caller still gets the same error. Commands outside a trace, or in an unsampled one, are
  * not recorded.
  *
- * Works on an ioredis `Redis` client (v5, v6) and a node-redis client from `createClient()`
- * (`redis` v5+). Pipelines: with ioredis each queued command is its own subsegment, attributed
- * to the trace it was queued in (so `enableAutoPipelining` stays correct); with node-redis one
- * subsegment covers each `exec()` / `execAsPipeline()` (command `MULTI` / `PIPELINE`, the
- * command names in `commands`). Only the client given is patched, once (calling again does
- * nothing); clients made later with `duplicate()` need their own call. Connect the client
- * outside a request, or lazily: its connection is kept out of every trace either way.
+ * Works on an ioredis `Redis` client and a node-redis client from `createClient()` (tested
+ * with ioredis 5.11 and 6.0, `redis` 5.12 and 6.3). Pipelines: with ioredis each queued command
+ * is its own subsegment, in the trace it was queued in (so `enableAutoPipelining`, which sends
+ * many requests' commands in one batch, stays correct); with node-redis each `exec()` /
+ * `execAsPipeline()` is one subsegment (command `MULTI` / `PIPELINE`, the command names in
+ * `commands`). Only the client given is patched, once (calling again does nothing); clients
+ * made later with `duplicate()` need their own call. `connect()` and ioredis' lazy connect and
+ * reconnects run outside any trace, so the client's own commands (ready check, SELECT, PING)
+ * are never charged to a request; create clients at startup, since one constructed inside a
+ * request opens its socket there, before this function sees it.
  *
- * Returns the same client. Never throws: anything else (an ioredis `Cluster`, node-redis v4,
- * not a client) is returned untouched, counted as a `redis_unsupported_client` drop and logged once.
+ * Returns the same client. Never throws: anything else (an ioredis `Cluster`, a node-redis
+ * pool, cluster or sentinel, node-redis v4, not a client) is returned untouched, counted as a
+ * `redis_unsupported_client` drop and logged once.
  */
 export function traceRedis<C>(client: C, options: RedisTraceOptions = {}): C {
   try {
