@@ -1,6 +1,6 @@
 export { type DatagramResult, decodeDatagram } from './datagram.js';
 export { ENTITY_ID, toXRayTraceId, traceIdEpochSeconds, W3C_TRACE_ID, XRAY_TRACE_ID } from './ids.js';
-export { nanosToMicros, SpanFormatError, type OtlpTraceRequest, otlpSpans } from './otel/otlp.js';
+export { nanosToMicros, type OtlpTraceRequest, otlpSpans, SpanFormatError } from './otel/otlp.js';
 export {
   type AttributeValue,
   annotationKey,
