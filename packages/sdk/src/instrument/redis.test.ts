@@ -1,63 +1,44 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Cluster, Redis, ReplyError } from 'ioredis';
-import { createClient, createClientPool, createSentinel, ErrorReply } from 'redis';
+import { createClientPool, createSentinel } from 'redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { capture, configure, flush, parseXRayHeader, stats, traceSegment } from '../index.js';
+import { capture, configure, parseXRayHeader, stats, traceSegment } from '../index.js';
 import {
-  type Doc,
-  descendants,
   SAMPLE_ALL,
   startUdpCollector,
   type UdpCollector,
 } from '../test-support/udp-collector.test-helpers.js';
 import { traceRedis } from './redis.js';
+import {
+  closedPort,
+  concurrentTraces,
+  deleteKeys,
+  end,
+  firstException,
+  keyPrefix,
+  NAME,
+  REDIS,
+  redisMeta,
+  remote,
+  SERVER_URL,
+  segment,
+  settled,
+  start,
+} from './redis.test-helpers.js';
 
-// A real Redis on loopback (no password), as on the project's machines and in CI.
-const REDIS = { host: '127.0.0.1', port: 6379 };
-const NAME = 'redis@127.0.0.1:6379';
-const SERVER_URL = 'redis://127.0.0.1:6379';
-/** Every key the tests write starts with this, and is deleted afterwards. */
-const PREFIX = `fluoro-test:${process.pid}:${Date.now()}:`;
+// traceRedis with ioredis (and what it leaves alone); node-redis is in node-redis.test.ts.
+const PREFIX = keyPrefix('ioredis');
 
 let collector: UdpCollector;
-/** An untraced client for setting up and cleaning up. */
-let plain: Redis;
 
 beforeAll(async () => {
   collector = await startUdpCollector();
   configure({ daemonAddress: collector.address, sampling: { rules: SAMPLE_ALL, centralized: false } });
-  plain = new Redis(REDIS);
 });
 afterAll(async () => {
-  const keys = await plain.keys(`${PREFIX}*`);
-  if (keys.length > 0) await plain.del(...keys);
-  plain.disconnect();
+  await deleteKeys(PREFIX);
   await collector.close();
 });
 beforeEach(() => collector.clear());
-
-/** The one segment named `name`, with independent subsegments merged back, once sent. */
-async function segment(name: string): Promise<Doc> {
-  await flush();
-  await collector.waitFor((docs) => docs.some((d) => d.name === name && d.type === undefined));
-  const doc = collector.docs.find((d) => d.name === name && d.type === undefined)!;
-  return collector.trace(doc.trace_id as string)[0]!;
-}
-
-const remote = (doc: Doc) => descendants(doc).filter((d) => d['namespace'] === 'remote');
-const redisMeta = (doc: Doc) => (doc['metadata'] as { redis: Record<string, unknown> }).redis;
-const start = (doc: Doc) => doc['start_time'] as number;
-const end = (doc: Doc) => doc['end_time'] as number;
-const firstException = (doc: Doc) =>
-  (doc['cause'] as { exceptions: { message: string; remote: boolean }[] }).exceptions[0];
-
-/** Waits until no more datagrams arrive, by sending a marker segment and waiting for it. */
-async function settled(): Promise<void> {
-  const marker = `marker-${Math.random()}`;
-  traceSegment(marker, () => {});
-  await segment(marker);
-}
 
 describe('traceRedis(ioredis)', () => {
   let client: Redis;
@@ -87,7 +68,7 @@ describe('traceRedis(ioredis)', () => {
     expect(caught).toBeInstanceOf(ReplyError);
     expect((caught as Error).message).toContain('not an integer');
 
-    const seg = await segment('io-basic');
+    const seg = await segment(collector, 'io-basic');
     const subs = remote(seg);
     expect(subs.map((s) => s.name)).toEqual([NAME, NAME, NAME, NAME, NAME]);
     expect(subs.map((s) => redisMeta(s))).toEqual([
@@ -120,7 +101,7 @@ describe('traceRedis(ioredis)', () => {
     await client.get(key);
     const unsampled = parseXRayHeader('Root=1-6a1b2c3d-bbbbbbbbbbbbbbbbbbbbbbbb;Sampled=0');
     await traceSegment('io-unsampled', async () => client.incr(key), { traceContext: unsampled });
-    await settled();
+    await settled(collector);
     expect(collector.docs.map((d) => d.name)).toEqual([expect.stringMatching(/^marker-/)]);
     expect(remote(collector.docs[0]!)).toEqual([]);
   });
@@ -136,7 +117,7 @@ describe('traceRedis(ioredis)', () => {
         });
       });
     });
-    const seg = await segment('io-callback');
+    const seg = await segment(collector, 'io-callback');
     expect(seg.subsegments?.map((s) => s.name)).toEqual([NAME, NAME, 'after-get']);
   });
 
@@ -151,7 +132,7 @@ describe('traceRedis(ioredis)', () => {
     } finally {
       keyed.disconnect();
     }
-    const seg = await segment('io-keyed');
+    const seg = await segment(collector, 'io-keyed');
     expect(remote(seg).map((s) => redisMeta(s)['key'])).toEqual([key, key]);
     expect(JSON.stringify(seg)).not.toContain('hidden-value');
   });
@@ -159,7 +140,7 @@ describe('traceRedis(ioredis)', () => {
   test('200 concurrent traces each hold exactly their own commands', async () => {
     const keyed = traceRedis(new Redis(REDIS), { recordArguments: true });
     try {
-      await concurrentTraces('io-many', keyed);
+      await concurrentTraces(collector, PREFIX, 'io-many', keyed);
     } finally {
       keyed.disconnect();
     }
@@ -171,7 +152,7 @@ describe('traceRedis(ioredis)', () => {
       recordArguments: true,
     });
     try {
-      await concurrentTraces('io-auto', batched);
+      await concurrentTraces(collector, PREFIX, 'io-auto', batched);
     } finally {
       batched.disconnect();
     }
@@ -187,7 +168,7 @@ describe('traceRedis(ioredis)', () => {
       [null, 'OK'],
       [null, 'text'],
     ]);
-    const seg = await segment('io-pipeline');
+    const seg = await segment(collector, 'io-pipeline');
     const subs = remote(seg);
     expect(subs.map((s) => redisMeta(s)['command'])).toEqual(['SET', 'GET', 'INCR']);
     expect(subs.map((s) => s['fault'])).toEqual([undefined, undefined, true]);
@@ -199,7 +180,7 @@ describe('traceRedis(ioredis)', () => {
     const results = await traceSegment('io-multi', () => client.multi().set(key, 'text').incr(key).exec());
     expect(results?.[0]).toEqual([null, 'OK']);
     expect(results?.[1]?.[0]).toBeInstanceOf(ReplyError);
-    const seg = await segment('io-multi');
+    const seg = await segment(collector, 'io-multi');
     const subs = remote(seg);
     expect(subs.map((s) => redisMeta(s)['command'])).toEqual(['MULTI', 'SET', 'INCR', 'EXEC']);
     expect(subs.map((s) => s['fault'])).toEqual([undefined, undefined, undefined, true]);
@@ -217,9 +198,9 @@ describe('traceRedis(ioredis)', () => {
     } finally {
       lazy.disconnect();
     }
-    const seg = await segment('io-lazy');
+    const seg = await segment(collector, 'io-lazy');
     expect(remote(seg).map((s) => redisMeta(s))).toEqual([{ command: 'GET', db: 1, url: SERVER_URL }]);
-    await settled();
+    await settled(collector);
     expect(collector.docs.filter((d) => d.type === 'subsegment')).toEqual([]);
   });
 
@@ -244,122 +225,11 @@ describe('traceRedis(ioredis)', () => {
       }
     });
     expect(caught).toBeInstanceOf(Error);
-    const seg = await segment('io-down');
+    const seg = await segment(collector, 'io-down');
     const [sub] = remote(seg);
     expect(sub?.name).toBe(`redis@127.0.0.1:${port}`);
     expect(sub?.['fault']).toBe(true);
     expect(firstException(sub!)?.message).toBe((caught as Error).message);
-  });
-});
-
-describe('traceRedis(node-redis)', () => {
-  let client: ReturnType<typeof createClient>;
-  beforeAll(async () => {
-    client = createClient({ url: `redis://${REDIS.host}:${REDIS.port}` });
-    expect(traceRedis(client)).toBe(client);
-    expect(traceRedis(client)).toBe(client); // twice: harmless
-    await client.connect();
-  });
-  afterAll(() => client.destroy());
-
-  test('each command in a trace is one remote subsegment, a failing one a fault that still reaches the caller', async () => {
-    const key = `${PREFIX}nr-basic`;
-    let caught: unknown;
-    const results = await traceSegment('nr-basic', async () => {
-      const set = await client.set(key, 'secret-value');
-      const got = await client.get(key);
-      try {
-        await client.incr(key);
-      } catch (err) {
-        caught = err;
-      }
-      return [set, got];
-    });
-    expect(results).toEqual(['OK', 'secret-value']);
-    expect(caught).toBeInstanceOf(ErrorReply);
-    const seg = await segment('nr-basic');
-    const subs = remote(seg);
-    expect(subs.map((s) => s.name)).toEqual([NAME, NAME, NAME]);
-    expect(subs.map((s) => redisMeta(s))).toEqual([
-      { command: 'SET', db: 0, url: SERVER_URL },
-      { command: 'GET', db: 0, url: SERVER_URL },
-      { command: 'INCR', db: 0, url: SERVER_URL },
-    ]);
-    let previousEnd = start(seg);
-    for (const sub of subs) {
-      expect(start(sub)).toBeGreaterThanOrEqual(previousEnd);
-      previousEnd = end(sub);
-    }
-    expect(previousEnd).toBeLessThanOrEqual(end(seg));
-    expect(subs.map((s) => s['fault'])).toEqual([undefined, undefined, true]);
-    expect(firstException(subs[2]!)?.message).toBe((caught as Error).message);
-    expect(JSON.stringify(seg)).not.toContain('secret-value');
-  });
-
-  test('commands outside a trace record nothing', async () => {
-    await client.set(`${PREFIX}nr-untraced`, '1');
-    await client.get(`${PREFIX}nr-untraced`);
-    await settled();
-    expect(collector.docs.map((d) => d.name)).toEqual([expect.stringMatching(/^marker-/)]);
-  });
-
-  test('200 concurrent traces each hold exactly their own commands', async () => {
-    const keyed = traceRedis(createClient({ socket: REDIS }), { recordArguments: true });
-    await keyed.connect();
-    try {
-      await concurrentTraces('nr-many', keyed);
-    } finally {
-      keyed.destroy();
-    }
-  });
-
-  test('a client connected inside a trace keeps its own PINGs out of it', async () => {
-    const pinging = traceRedis(createClient({ socket: REDIS, pingInterval: 1 }));
-    // One lasting listener: `once()` twice on this proxy object would lose the second event.
-    let pings = 0;
-    const pinged = new Promise<void>((resolve) =>
-      pinging.on('ping-interval', () => {
-        if (++pings === 2) resolve();
-      }),
-    );
-    try {
-      await traceSegment('nr-connect', async () => {
-        await pinging.connect();
-        await pinging.get(`${PREFIX}nr-connect`);
-      });
-      // The client PINGs from a timer its socket set up, in the context `connect` ran in.
-      await pinged;
-    } finally {
-      pinging.destroy();
-    }
-    const seg = await segment('nr-connect');
-    expect(remote(seg).map((s) => redisMeta(s)['command'])).toEqual(['GET']);
-    await settled();
-    expect(collector.docs.filter((d) => d.type === 'subsegment')).toEqual([]);
-  });
-
-  test('multi().exec() and execAsPipeline() are one subsegment each, naming their commands', async () => {
-    const key = `${PREFIX}nr-multi`;
-    await traceSegment('nr-batches', async () => {
-      await client.multi().set(key, 'text').get(key).exec();
-      await client.multi().set(key, '1').incr(key).execAsPipeline();
-      await client
-        .multi()
-        .set(key, 'text')
-        .incr(key)
-        .exec()
-        .catch(() => undefined);
-    });
-    const seg = await segment('nr-batches');
-    const subs = remote(seg);
-    expect(subs.map((s) => s.name)).toEqual([NAME, NAME, NAME]);
-    expect(subs.map((s) => redisMeta(s))).toEqual([
-      { command: 'MULTI', db: 0, url: SERVER_URL, commands: ['SET', 'GET'] },
-      { command: 'PIPELINE', db: 0, url: SERVER_URL, commands: ['SET', 'INCR'] },
-      { command: 'MULTI', db: 0, url: SERVER_URL, commands: ['SET', 'INCR'] },
-    ]);
-    expect(subs.map((s) => s['fault'])).toEqual([undefined, undefined, true]);
-    expect(firstException(subs[2]!)?.message).toContain('not an integer');
   });
 });
 
@@ -383,56 +253,3 @@ test('anything but a supported client is returned untouched, never a throw', () 
   expect(sentinel.sendCommand).toBe(sentinelSend);
   expect(stats().dropped['redis_unsupported_client']).toBe(5);
 });
-
-/** A Redis client as both libraries' promise APIs see it, for the shared concurrency test. */
-interface KeyValueClient {
-  set(key: string, value: string): Promise<unknown>;
-  get(key: string): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-}
-
-/**
- * 200 traces at once, each writing, reading and deleting its own key on one shared connection:
- * every trace must hold exactly its three commands, on its own key (recorded with
- * `recordArguments`), and the values must come back right.
- */
-async function concurrentTraces(prefix: string, client: KeyValueClient): Promise<void> {
-  const count = 200;
-  const values = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      traceSegment(`${prefix}-${i}`, async () => {
-        const key = `${PREFIX}${prefix}:${i}`;
-        await client.set(key, `value-${i}`);
-        const value = await client.get(key);
-        await client.del(key);
-        return value;
-      }),
-    ),
-  );
-  expect(values).toEqual(Array.from({ length: count }, (_, i) => `value-${i}`));
-  await flush();
-  await collector.waitFor(
-    (docs) => docs.filter((d) => d.type === undefined && d.name.startsWith(`${prefix}-`)).length === count,
-  );
-  for (let i = 0; i < count; i++) {
-    const doc = collector.docs.find((d) => d.name === `${prefix}-${i}` && d.type === undefined)!;
-    const [seg] = collector.trace(doc.trace_id as string);
-    const subs = remote(seg!);
-    expect(subs.map((s) => [redisMeta(s)['command'], redisMeta(s)['key']])).toEqual([
-      ['SET', `${PREFIX}${prefix}:${i}`],
-      ['GET', `${PREFIX}${prefix}:${i}`],
-      ['DEL', `${PREFIX}${prefix}:${i}`],
-    ]);
-  }
-  expect(collector.docs.filter((d) => d.type === 'subsegment')).toEqual([]);
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
