@@ -28,11 +28,9 @@ export interface RedisTarget {
  * how the client was configured.
  */
 export function toRedisTarget(host: string, port: number | string, tls: boolean): RedisTarget {
+  // X-Ray refuses brackets in names (the SDK strips them); URLs need them around IPv6 hosts.
   const bracketed = host.includes(':') ? `[${host}]` : host;
-  return {
-    name: `redis@${bracketed}:${port}`,
-    url: `${tls ? 'rediss' : 'redis'}://${bracketed}:${port}`,
-  };
+  return { name: `redis@${host}:${port}`, url: `${tls ? 'rediss' : 'redis'}://${bracketed}:${port}` };
 }
 
 /** The target of a client connected over a Unix socket. */
