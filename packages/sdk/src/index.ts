@@ -26,6 +26,7 @@ export { Segment, Subsegment } from './entity.js';
 export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.js';
 export { type AwsClientLike, traceAwsClient } from './instrument/aws-sdk.js';
 export { type PgModuleLike, type PostgresOptions, tracePostgres } from './instrument/postgres.js';
+export { type RedisTraceOptions, traceRedis } from './instrument/redis.js';
 export type { Logger } from './logger.js';
 export { expressErrorTracing, expressTracing } from './middleware/express.js';
 export { type FastifyTracingPlugin, fastifyTracing } from './middleware/fastify.js';
