@@ -38,6 +38,8 @@ describe('parseUpOptions', () => {
       port: 4319,
     });
     expect(parseUpOptions(['--otlp-grpc', 'off'], {}).otlpGrpc).toBeUndefined();
+    expect(parseUpOptions(['--retention-days', '30'], {}).retentionDays).toBe(30);
+    expect(parseUpOptions([], { FLUORO_RETENTION_DAYS: '7' }).retentionDays).toBe(7);
     expect(parseUpOptions(['--otlp-grpc', '5317'], { FLUORO_OTLP_GRPC: 'off' }).otlpGrpc).toEqual({
       optional: false,
       host: '127.0.0.1',
@@ -65,7 +67,6 @@ describe('parseUpOptions', () => {
     ],
     ['an unknown store', ['--store', 'sqlite'], /--store must be duckdb or clickhouse/],
     ['clickhouse without a URL', ['--store', 'clickhouse'], /needs --clickhouse-url/],
-    ['retention on DuckDB', ['--retention-days', '30'], /clickhouse only/],
     [
       'a zero retention',
       ['--store', 'clickhouse', '--clickhouse-url', 'http://x:8123', '--retention-days', '0'],

@@ -16,7 +16,7 @@ export interface UpOptions {
   clickhouseUrl: string | undefined;
   clickhouseCluster: string | undefined;
   clickhouseDatabase: string | undefined;
-  /** ClickHouse only: days of traces kept (TTL or partition drops); undefined keeps everything. */
+  /** Days of traces kept (ClickHouse: TTL or partition drops; DuckDB: hourly deletes); undefined keeps everything. */
   retentionDays: number | undefined;
   memoryLimit: string;
   /** Most accepted documents waiting for the store before new ones are dropped. */
@@ -119,11 +119,6 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   }
   if (!Number.isInteger(options.queueSize) || options.queueSize < 1) {
     throw new UsageError('--queue-size must be a positive whole number of documents');
-  }
-  if (options.retentionDays !== undefined && store !== 'clickhouse') {
-    throw new UsageError(
-      '--retention-days applies to --store clickhouse only (the DuckDB store keeps everything)',
-    );
   }
   if (store === 'clickhouse' && !options.clickhouseUrl)
     throw new UsageError('--store clickhouse needs --clickhouse-url');

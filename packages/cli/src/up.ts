@@ -76,7 +76,11 @@ async function openStore(options: UpOptions): Promise<Store> {
     });
   }
   mkdirSync(options.dataDir, { recursive: true });
-  return DuckDbStore.open({ path: join(options.dataDir, 'fluoro.duckdb'), memoryLimit: options.memoryLimit });
+  return DuckDbStore.open({
+    path: join(options.dataDir, 'fluoro.duckdb'),
+    memoryLimit: options.memoryLimit,
+    ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
+  });
 }
 
 /** The URL without its password, for the start-up line. */

@@ -20,6 +20,7 @@ import type {
 } from '../store.js';
 import { DuckDbGraph } from './duckdb-graph.js';
 import { DuckDbGroups } from './duckdb-groups.js';
+import { deleteOlderThan, type RetentionResult } from './duckdb-retention.js';
 import { DuckDbSamplingRules } from './duckdb-sampling-rules.js';
 import { DUCKDB_SCHEMA } from './schema.js';
 import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
@@ -31,6 +32,8 @@ export interface DuckDbStoreOptions {
   memoryLimit?: string;
   /** DuckDB worker threads. Default: DuckDB's (one per core). */
   threads?: number;
+  /** Days of data kept (deleted at open and hourly, see duckdb-retention.ts); undefined keeps everything. */
+  retentionDays?: number;
 }
 
 /** Longest trace the time-range queries account for: rows this far outside the range are read to find a trace's true start. */
@@ -48,6 +51,8 @@ export class DuckDbStore implements Store {
   private graph!: DuckDbGraph;
   private groupsStore: Promise<DuckDbGroups> | undefined;
   private rulesStore: Promise<DuckDbSamplingRules> | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retentionDays: number | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -59,6 +64,9 @@ export class DuckDbStore implements Store {
 
   /** Opens (and creates if needed) the store at `options.path`. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    const days = options.retentionDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 1))
+      throw new RangeError(`retentionDays must be a positive integer: ${days}`);
     const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '1GB' };
     if (options.threads) config['threads'] = String(options.threads);
     const instance = await DuckDBInstance.create(options.path, config);
@@ -82,7 +90,22 @@ export class DuckDbStore implements Store {
       (fn) => store.serialized(() => fn(writer)),
       MAX_TRACE_SPAN_US,
     );
+    if (options.retentionDays !== undefined) {
+      store.retentionDays = options.retentionDays;
+      await store.enforceRetention();
+      store.retentionTimer = setInterval(() => {
+        store.enforceRetention().catch((e: Error) => console.error(`fluoro: retention failed: ${e.message}`));
+      }, 3600e3);
+      store.retentionTimer.unref();
+    }
     return store;
+  }
+
+  /** Applies `retentionDays` now (it also runs at open and hourly), between writes. */
+  enforceRetention(nowMs = Date.now()): Promise<RetentionResult> {
+    const days = this.retentionDays;
+    if (days === undefined) return Promise.resolve({ spans: 0, documents: 0, annotations: 0 });
+    return this.serialized(() => deleteOlderThan(this.writer, days, nowMs));
   }
 
   write(batch: IngestedDocument[]): Promise<void> {
@@ -324,6 +347,7 @@ export class DuckDbStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.retentionTimer);
     await this.writeChain;
     this.closed = true;
     if (this.groupsStore) (await this.groupsStore).close();
