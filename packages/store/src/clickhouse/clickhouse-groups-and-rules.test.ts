@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeGroupConformance } from '../groups-conformance.test-helpers.js';
 import { describeSamplingRuleConformance, samplingRule } from '../sampling-rules-conformance.test-helpers.js';
 import type { Store } from '../store.js';
 import {
@@ -8,7 +9,7 @@ import {
 } from './clickhouse-harness.test-helpers.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 
-describeWithClickHouse('ClickHouse sampling rules on one clickhouse-server', () => {
+describeWithClickHouse('ClickHouse groups and sampling rules on one clickhouse-server', () => {
   let server: ClickHouseServer;
   let n = 0;
   const databases = new WeakMap<Store, string>();
@@ -24,16 +25,18 @@ describeWithClickHouse('ClickHouse sampling rules on one clickhouse-server', () 
     return s;
   };
 
-  describeSamplingRuleConformance('ClickHouse', {
-    open: () => open(`fluoro_rules_${n++}`),
-    async reopen(store) {
+  const stores = {
+    open: () => open(`fluoro_settings_${n++}`),
+    async reopen(store: Store) {
       await store.close();
       return open(databases.get(store) as string);
     },
-  });
+  };
+  describeGroupConformance('ClickHouse', stores);
+  describeSamplingRuleConformance('ClickHouse', stores);
 
   it('two processes sharing a database see each other’s rule changes at once', async () => {
-    const database = `fluoro_rules_shared_${n++}`;
+    const database = `fluoro_settings_shared_${n++}`;
     const [a, b] = await Promise.all([open(database), open(database)]);
     try {
       await a.putSamplingRule(samplingRule('from-a', 10));
