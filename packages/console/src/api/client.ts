@@ -1,4 +1,5 @@
 import type { TraceSummary } from '@fluoro/model/browser';
+import type { SamplingRule, SamplingRuleRecord } from '../model/sampling-rules.js';
 import type { XRayService } from '../model/service-graph.js';
 import { authHeaders, noteAuthStatus } from './auth.js';
 
@@ -173,6 +174,43 @@ export function saveGroup(
 
 export function deleteGroup(name: string): Promise<unknown> {
   return post('/DeleteGroup', { GroupName: name });
+}
+
+/** GetSamplingRules, every page, in the server's order (lowest priority first, Default last). */
+export async function getSamplingRules(signal?: AbortSignal): Promise<SamplingRuleRecord[]> {
+  const out: SamplingRuleRecord[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const r = await post<{ SamplingRuleRecords?: SamplingRuleRecord[]; NextToken?: string }>(
+      '/GetSamplingRules',
+      token ? { NextToken: token } : {},
+      signal,
+    );
+    out.push(...(r.SamplingRuleRecords ?? []));
+    token = r.NextToken;
+    if (!token) break;
+  }
+  return out;
+}
+
+/** CreateSamplingRule; rejects with the server's ApiError (a 400 naming the member) when refused. */
+export function createSamplingRule(rule: SamplingRule): Promise<SamplingRuleRecord> {
+  return post<{ SamplingRuleRecord: SamplingRuleRecord }>('/CreateSamplingRule', {
+    SamplingRule: rule,
+  }).then((r) => r.SamplingRuleRecord);
+}
+
+/** UpdateSamplingRule: the members given replace the named rule's. */
+export function updateSamplingRule(
+  update: Partial<SamplingRule> & { RuleName: string },
+): Promise<SamplingRuleRecord> {
+  return post<{ SamplingRuleRecord: SamplingRuleRecord }>('/UpdateSamplingRule', {
+    SamplingRuleUpdate: update,
+  }).then((r) => r.SamplingRuleRecord);
+}
+
+export function deleteSamplingRule(name: string): Promise<unknown> {
+  return post('/DeleteSamplingRule', { RuleName: name });
 }
 
 /** Fluoro's GET /api/service-times: self time per service of one trace (microseconds). */
