@@ -2,7 +2,7 @@
  * The console in real headless Chromium (Debian's, driven by playwright-core) against a real
  * `fluoro up` filled by the real aws-xray-sdk-core: two services calling each other, a fault,
  * a 404, a subsegment named like an XSS payload, and a 50,000-subsegment trace. Saves the
- * screenshots the README shows (docs/screenshots/).
+ * screenshots the README shows (docs/screenshots/; Settings' is console-sampling.test.ts's).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -353,7 +353,6 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))('console 
     await page.getByRole('button', { name: 'Create group' }).click();
     const row = page.locator('tr[data-group="failing"]');
     await poll(() => row.count()).toBe(1);
-    await shot('settings');
     await row.getByRole('link', { name: 'View traces' }).click();
     await poll(() => page.url()).toContain('group=failing');
     await poll(rowsShown).toEqual([ids.fail]);
