@@ -1,4 +1,24 @@
+import type { IncomingMessage } from 'node:http';
 import { invalidRequest } from './api-error.js';
+
+/**
+ * A request's body, at most `maxBytes`: past that, reading stops and `tooLarge()` is thrown
+ * (each caller answers in its own protocol's shape).
+ */
+export async function readBodyBytes(
+  req: IncomingMessage,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** Small checked readers for request bodies: each failure names the member that is wrong. */
 export function asObject(body: unknown): Record<string, unknown> {

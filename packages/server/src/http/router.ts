@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, invalidRequest } from './api-error.js';
 import type { Authenticator } from './auth.js';
+import { readBodyBytes } from './read-input.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -109,16 +110,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readBytes(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new ApiError(413, 'InvalidRequestException', `request body is over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readBytes(req: IncomingMessage): Promise<Buffer> {
+  return readBodyBytes(
+    req,
+    MAX_BODY_BYTES,
+    () => new ApiError(413, 'InvalidRequestException', `request body is over ${MAX_BODY_BYTES} bytes`),
+  );
 }
 
 function toJson(bytes: Buffer): unknown {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip, inflate } from 'node:zlib';
 import { otlpSpans, type SpanInput, type SpanRejection, spanToDocument, zipkinSpans } from '@fluoro/model';
+import { readBodyBytes } from '../http/read-input.js';
 import { acceptBuiltDocument } from './accept-document.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { IngestStats } from './ingest-stats.js';
@@ -204,15 +205,11 @@ export function asFailure(e: unknown): HttpFailure {
 
 /** The request body, decompressed (gzip or deflate), at most MAX_SPAN_BODY_BYTES. */
 async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_SPAN_BODY_BYTES)
-      throw new HttpFailure(413, `request body is over ${MAX_SPAN_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const raw = Buffer.concat(chunks);
+  const raw = await readBodyBytes(
+    req,
+    MAX_SPAN_BODY_BYTES,
+    () => new HttpFailure(413, `request body is over ${MAX_SPAN_BODY_BYTES} bytes`),
+  );
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return raw;
   const inflateWith = encoding === 'gzip' ? gunzip : encoding === 'deflate' ? inflate : undefined;
