@@ -14,6 +14,30 @@ export interface StoreFactory {
   reopen(store: Store): Promise<Store>;
 }
 
+/**
+ * `open` and `reopen` that close, after each test, every store they handed out (call inside a
+ * `describe`): conformance tests then need no cleanup of their own.
+ */
+export function closedAfterEach(stores: StoreFactory): StoreFactory {
+  const opened: Store[] = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+  return {
+    async open() {
+      const s = await stores.open();
+      opened.push(s);
+      return s;
+    },
+    async reopen(store) {
+      opened.splice(opened.indexOf(store), 1);
+      const again = await stores.reopen(store);
+      opened.push(again);
+      return again;
+    },
+  };
+}
+
 let seq = 0;
 /** A trace id whose time part is `epochS`. */
 export function traceId(epochS: number): string {

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GroupRecord, Store } from './store.js';
+import { describe, expect, it } from 'vitest';
+import { closedAfterEach, type StoreFactory } from './conformance.test-helpers.js';
+import type { GroupRecord } from './store.js';
 
 const group = (name: string, filterExpression = 'responsetime > 5'): GroupRecord => ({
   name,
@@ -10,20 +11,9 @@ const group = (name: string, filterExpression = 'responsetime > 5'): GroupRecord
 });
 
 /** The group behaviour every store must have (create, replace, list, delete, survive a reopen). */
-export function describeGroupConformance(
-  name: string,
-  stores: { open(): Promise<Store>; reopen(store: Store): Promise<Store> },
-): void {
+export function describeGroupConformance(name: string, stores: StoreFactory): void {
   describe(`${name}: groups`, () => {
-    const opened: Store[] = [];
-    const open = async () => {
-      const s = await stores.open();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
+    const { open, reopen } = closedAfterEach(stores);
 
     it('creates, reads, lists by name, replaces and deletes', async () => {
       const s = await open();
@@ -53,9 +43,7 @@ export function describeGroupConformance(
     it('keeps groups across a reopen', async () => {
       const s = await open();
       await s.putGroup(group('kept', ''));
-      opened.splice(opened.indexOf(s), 1);
-      const again = await stores.reopen(s);
-      opened.push(again);
+      const again = await reopen(s);
       expect(await again.getGroup('kept')).toEqual(group('kept', ''));
     });
   });

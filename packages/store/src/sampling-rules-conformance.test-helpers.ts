@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SamplingRuleRecord, Store } from './store.js';
+import { describe, expect, it } from 'vitest';
+import { closedAfterEach, type StoreFactory } from './conformance.test-helpers.js';
+import type { SamplingRuleRecord } from './store.js';
 
 /** A rule with every field set to something that would show if a store lost or swapped it. */
 export const samplingRule = (
@@ -26,20 +27,9 @@ export const samplingRule = (
 });
 
 /** The sampling-rule behaviour every store must have (create, replace, list in order, delete, survive a reopen). */
-export function describeSamplingRuleConformance(
-  name: string,
-  stores: { open(): Promise<Store>; reopen(store: Store): Promise<Store> },
-): void {
+export function describeSamplingRuleConformance(name: string, stores: StoreFactory): void {
   describe(`${name}: sampling rules`, () => {
-    const opened: Store[] = [];
-    const open = async () => {
-      const s = await stores.open();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
+    const { open, reopen } = closedAfterEach(stores);
 
     it('creates, lists by priority then name, replaces and deletes', async () => {
       const s = await open();
@@ -93,9 +83,7 @@ export function describeSamplingRuleConformance(
       await s.putSamplingRule(samplingRule('kept', 3));
       await s.putSamplingRule(samplingRule('gone', 4));
       await s.deleteSamplingRule('gone');
-      opened.splice(opened.indexOf(s), 1);
-      const again = await stores.reopen(s);
-      opened.push(again);
+      const again = await reopen(s);
       expect(await again.listSamplingRules()).toEqual([samplingRule('kept', 3)]);
     });
   });
