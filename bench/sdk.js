@@ -8,23 +8,27 @@
 //   express:*  the same on Express 5 (aws-xray-sdk-express needs Express)
 // Cases run round-robin BENCH_SDK_ROUNDS times (default 3) and keep their best round. "All
 // sampled" cases record every request (the worst case); "default sampling" uses each SDK's
-// default (1 request/s + 5 %; OpenTelemetry at a 5 % ratio). Fluoro and X-Ray
-// send their segments over real UDP to a sink in this process; OpenTelemetry exports over
+// default (1 request/s + 5 %; OpenTelemetry at a 5 % ratio); "nothing sampled" is Fluoro's
+// cost for the requests its sampler turns down, the other 95 %. Fluoro and X-Ray
+// send their segments over real UDP to a sink in a process of its own; OpenTelemetry exports over
 // OTLP/HTTP to a sink here too, and is also measured with an exporter that discards its spans
 // (a reference: no deployment runs that way). The driver counts what reached each sink.
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SDK_SECONDS ?? 3);
 // BENCH_SDK_ONLY=regex runs only the matching cases (e.g. `^http:`), for profiling one path.
 const ONLY = new RegExp(process.env.BENCH_SDK_ONLY ?? '');
 const ROUNDS = Number(process.env.BENCH_SDK_ROUNDS ?? 3);
+// BENCH_SDK_VERBOSE=1 prints every server round to stderr (the spread between rounds shows how
+// far one best-of figure can be trusted on a shared machine).
+const VERBOSE = Boolean(process.env.BENCH_SDK_VERBOSE);
 const BATCH = 50;
 const self = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -213,6 +217,14 @@ const serverCases = {
     const sdk = await loadFluoro(sink, { centralized: false });
     return require('node:http').createServer(sdk.traceHttp(hello));
   },
+  // Every request turned down: what the 95 % that default sampling does not record cost.
+  'http:fluoro-none': async (sink) => {
+    const sdk = await loadFluoro(sink, {
+      rules: { version: 2, rules: [], default: { fixed_target: 0, rate: 0 } },
+      centralized: false,
+    });
+    return require('node:http').createServer(sdk.traceHttp(hello));
+  },
   'http:otel-5%': async () => otelServer(0.05, 'discard'),
   'http:otel-otlp-5%': async () => otelServer(0.05, 'otlp'),
   'express:baseline': async () => {
@@ -372,6 +384,31 @@ async function load(port, seconds, onStart, connections = 8, depth = 16) {
   return rate;
 }
 
+/**
+ * A UDP endpoint in a process of its own that counts datagrams, as a daemon would receive them.
+ * Not in the driver: datagrams arriving there would change when the load generator wakes up
+ * and, with it, what each response write costs the server under test.
+ */
+async function startUdpSink() {
+  const code = `const s = require('node:dgram').createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    let n = 0;
+    s.on('message', () => n++);
+    s.bind(0, '127.0.0.1', () => console.log(s.address().port));
+    process.stdin.on('data', () => console.log(n));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => Number((await lines.next()).value);
+  const port = await next();
+  return {
+    address: `127.0.0.1:${port}`,
+    child,
+    count: () => {
+      child.stdin.write('\n');
+      return next();
+    },
+  };
+}
+
 /** An OTLP/HTTP endpoint that accepts every export and counts the spans in it. */
 async function startOtlpSink() {
   let spans = 0;
@@ -406,6 +443,7 @@ const LABELS = {
   'http:otel-otlp': 'http: OTel HttpInstrumentation, OTLP, all sampled',
   'http:otel': 'http: OTel HttpInstrumentation, discarded, all',
   'http:fluoro-default': 'http: Fluoro traceHttp, default sampling',
+  'http:fluoro-none': 'http: Fluoro traceHttp, nothing sampled',
   'http:otel-otlp-5%': 'http: OTel HttpInstrumentation, OTLP, 5 %',
   'http:otel-5%': 'http: OTel HttpInstrumentation, discarded, 5 %',
   'express:baseline': 'express: hello world, no SDK',
@@ -431,12 +469,8 @@ const COMPARISONS = [
 
 /** Runs every case and prints a table; returns rows {name, value, cost, ratio, detail}. */
 export async function runSdkBench() {
-  const sink = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
-  let datagrams = 0;
-  sink.on('message', () => datagrams++);
-  sink.bind(0, '127.0.0.1');
-  await once(sink, 'listening');
-  const sinkAddress = `127.0.0.1:${sink.address().port}`;
+  const udp = await startUdpSink();
+  const sinkAddress = udp.address;
   const otlp = await startOtlpSink();
   process.env.FLUORO_BENCH_OTLP_URL = otlp.url;
 
@@ -448,7 +482,7 @@ export async function runSdkBench() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of CAPTURE_CASES) {
       if (!ONLY.test(`capture:${name}`)) continue;
-      const before = { datagrams, spans: otlp.spans() };
+      const before = { datagrams: await udp.count(), spans: otlp.spans() };
       const { firstLine, child } = startWorker('capture', name, sinkAddress);
       const key = `capture:${name}`;
       const { opsPerSec, total } = await firstLine;
@@ -456,7 +490,7 @@ export async function runSdkBench() {
       await new Promise((resolve) => setTimeout(resolve, 200)); // the sinks read what is in flight
       rate[key] = Math.max(rate[key] ?? 0, opsPerSec);
       // Captures that reached a sink: 50 per Fluoro datagram, one per OTLP span (less the roots).
-      if (name === 'fluoro') delivered[key] = ((datagrams - before.datagrams) * BATCH) / total;
+      if (name === 'fluoro') delivered[key] = (((await udp.count()) - before.datagrams) * BATCH) / total;
       if (name === 'otel-otlp')
         delivered[key] = ((otlp.spans() - before.spans) * BATCH) / (BATCH + 1) / total;
     }
@@ -474,13 +508,18 @@ export async function runSdkBench() {
       const perSecond = await load(port, SECONDS, () => child.stdin.write('start\n'));
       child.stdin.write('report\n');
       const { cpuUsPerRequest } = await nextLine();
+      if (VERBOSE)
+        console.error(
+          `round ${round}: ${name} ${Math.round(perSecond)} req/s, ${cpuUsPerRequest.toFixed(2)} µs CPU/req`,
+        );
       rate[name] = Math.max(rate[name] ?? 0, perSecond);
       cost[name] = Math.min(cost[name] ?? Number.POSITIVE_INFINITY, cpuUsPerRequest);
       child.kill();
       await once(child, 'exit');
     }
   }
-  sink.close();
+  const datagrams = await udp.count();
+  udp.child.kill();
   otlp.server.close();
   otlp.server.closeAllConnections();
   // Server rows: added CPU per request over the same server without an SDK.
