@@ -39,6 +39,32 @@ describe('validateDocument', () => {
       'annotations of each type',
       { ...base, annotations: { a: 'x', b: 1.5, c: false, 'aws.local.op': 'GET' } },
     ],
+    [
+      "span links as AWS's awsxrayexporter writes them, on a segment and an embedded subsegment",
+      {
+        ...base,
+        links: [
+          {
+            trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+            id: '53995c3f42cd8ad8',
+            attributes: { 'messaging.operation': 'receive', n: 1, list: ['a'] },
+          },
+        ],
+        subsegments: [
+          {
+            id: 'aaaaaaaaaaaaaaaa',
+            name: 'SQS',
+            start_time: 1,
+            end_time: 2,
+            links: [{ trace_id: '1-5759e988-bd862e3fe1be46a994272794', id: '53995c3f42cd8ad9' }],
+          },
+        ],
+      },
+    ],
+    [
+      'a link to a trace that is not in X-Ray form (another system)',
+      { ...base, links: [{ trace_id: 'abc', id: 'span-7' }] },
+    ],
   ];
   it.each(accepted)('accepts %s', (_name, doc) => {
     expect(validateDocument(doc)).toMatchObject({ ok: true });
@@ -60,6 +86,19 @@ describe('validateDocument', () => {
     ['http status as string', { ...base, http: { response: { status: '200' } } }, 'invalid_type'],
     ['subsegments not an array', { ...base, subsegments: {} }, 'invalid_type'],
     ['a bad exception id reference', { ...base, cause: 'nope' }, 'invalid_id'],
+    ['links not an array', { ...base, links: { trace_id: base.trace_id } }, 'invalid_type'],
+    [
+      'a link that is not an object',
+      { ...base, links: ['1-58406520-a006649127e371903a2de979'] },
+      'invalid_type',
+    ],
+    ['a link trace_id that is not a string', { ...base, links: [{ trace_id: 1, id: 'x' }] }, 'invalid_type'],
+    ['link attributes that are a list', { ...base, links: [{ id: 'x', attributes: [1] }] }, 'invalid_type'],
+    [
+      'a bad link on an embedded subsegment',
+      { ...base, subsegments: [{ id: 'aaaaaaaaaaaaaaaa', name: 's', start_time: 1, end_time: 2, links: 7 }] },
+      'invalid_type',
+    ],
   ];
   it.each(rejected)('rejects %s', (_name, doc, reason) => {
     expect(validateDocument(doc)).toMatchObject({ ok: false, reason });

@@ -145,6 +145,7 @@ function checkEntity(e: Record<string, unknown>, kind: 'segment' | 'subsegment',
   checkHttp(e['http']);
   checkCause(e['cause']);
   checkAnnotations(e['annotations']);
+  checkLinks(e['links']);
   const subs = e['subsegments'];
   if (subs !== undefined) {
     if (!Array.isArray(subs)) throw new Invalid('invalid_type', 'subsegments must be an array');
@@ -183,6 +184,23 @@ function checkCause(cause: unknown): void {
     if (x['stack'] !== undefined && !Array.isArray(x['stack'])) {
       throw new Invalid('invalid_type', 'exception stack must be an array');
     }
+  }
+}
+
+/**
+ * Span links, as AWS's OpenTelemetry exporter (awsxrayexporter) writes them into segments and
+ * subsegments: `[{trace_id, id, attributes}]`. Their ids are not checked against X-Ray's forms
+ * (a link may name a trace of another system), only the shape, which the console reads.
+ */
+function checkLinks(links: unknown): void {
+  if (links === undefined) return;
+  if (!Array.isArray(links)) throw new Invalid('invalid_type', 'links must be an array');
+  for (const link of links) {
+    if (!isObject(link)) throw new Invalid('invalid_type', 'each link must be an object');
+    optionalString(link, 'trace_id', 'links[].');
+    optionalString(link, 'id', 'links[].');
+    if (link['attributes'] !== undefined && !isObject(link['attributes']))
+      throw new Invalid('invalid_type', 'links[].attributes must be an object');
   }
 }
 

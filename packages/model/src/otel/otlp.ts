@@ -32,6 +32,8 @@ export interface OtlpSpan {
   endTimeUnixNano?: string | number;
   attributes?: OtlpKeyValue[];
   events?: { timeUnixNano?: string | number; name?: string; attributes?: OtlpKeyValue[] }[];
+  /** `traceState` is not read: awsxrayexporter does not keep it either. */
+  links?: { traceId?: string; spanId?: string; traceState?: string; attributes?: OtlpKeyValue[] }[];
   status?: { code?: number; message?: string };
 }
 
@@ -91,6 +93,11 @@ function toSpanInput(span: OtlpSpan, resource: Record<string, AttributeValue>, s
       name: typeof e?.name === 'string' ? e.name : '',
       timeUs: nanosToMicros(e?.timeUnixNano),
       attributes: attributes(e?.attributes),
+    })),
+    links: (Array.isArray(span.links) ? span.links : []).map((l) => ({
+      traceId: hex(l?.traceId),
+      spanId: hex(l?.spanId),
+      attributes: attributes(l?.attributes),
     })),
     scope,
   };

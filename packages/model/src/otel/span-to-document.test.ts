@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from '../validate.js';
+import { MAX_DOCUMENT_BYTES, parseDocument } from '../validate.js';
 import { otlpSpans } from './otlp.js';
-import { type SpanInput, spanToDocument } from './span-to-document.js';
+import {
+  MAX_EVENT_STRING_LENGTH,
+  MAX_EVENTS,
+  MAX_EVENTS_JSON,
+  MAX_LINKS,
+  MAX_LINKS_JSON,
+  type SpanInput,
+  spanToDocument,
+} from './span-to-document.js';
 import { zipkinSpans } from './zipkin.js';
 
 const TRACE = '5759e988bd862e3fe1be46a994272793';
@@ -248,6 +256,152 @@ describe('spanToDocument', () => {
   });
 });
 
+type Otel = {
+  events?: { name: string; time?: number; attributes?: Record<string, unknown> }[];
+  'events.dropped'?: number;
+  'links.dropped'?: number;
+};
+const otelOf = (d: Record<string, unknown>) => (d['metadata'] as { otel: Otel }).otel;
+const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+describe('span links and events', () => {
+  const LINKED = '6a1f00c2d1b4e5f60718293a4b5c6d7e';
+
+  it("links become the document's links, as awsxrayexporter writes them: X-Ray trace id, span id, attributes", () => {
+    const d = doc(
+      span({
+        kind: 'consumer',
+        parentSpanId: '1111111111111111',
+        links: [
+          {
+            traceId: LINKED,
+            spanId: 'ABCDEF0123456789',
+            attributes: { 'messaging.operation': 'publish', n: 2 },
+          },
+          { traceId: 'e1be46a994272793', spanId: '2222222222222222', attributes: {} },
+        ],
+      }),
+    );
+    expect(d['links']).toEqual([
+      {
+        trace_id: '1-6a1f00c2-d1b4e5f60718293a4b5c6d7e',
+        id: 'abcdef0123456789',
+        attributes: { 'messaging.operation': 'publish', n: 2 },
+      },
+      // Zipkin-length (64-bit) ids are padded as the span's own trace id is.
+      { trace_id: '1-00000000-00000000e1be46a994272793', id: '2222222222222222' },
+    ]);
+    expect(otelOf(d)['links.dropped']).toBeUndefined();
+    // Subsegments carry them too (the exporter writes them on every document).
+    const sub = doc(
+      span({
+        kind: 'internal',
+        parentSpanId: '1111111111111111',
+        links: [{ traceId: LINKED, spanId: '3333333333333333', attributes: {} }],
+      }),
+    );
+    expect(sub).toMatchObject({
+      type: 'subsegment',
+      links: [{ trace_id: '1-6a1f00c2-d1b4e5f60718293a4b5c6d7e' }],
+    });
+    expect(doc(span({}))['links']).toBeUndefined();
+  });
+
+  it('a link with a bad id is dropped and counted; the span is kept', () => {
+    const d = doc(
+      span({
+        links: [
+          { traceId: '0'.repeat(32), spanId: '3333333333333333', attributes: {} },
+          { traceId: LINKED, spanId: 'not-hex', attributes: {} },
+          { traceId: LINKED, spanId: '0000000000000000', attributes: {} },
+          { traceId: LINKED, spanId: '4444444444444444', attributes: {} },
+        ],
+      }),
+    );
+    expect(d['links']).toEqual([{ trace_id: '1-6a1f00c2-d1b4e5f60718293a4b5c6d7e', id: '4444444444444444' }]);
+    expect(otelOf(d)['links.dropped']).toBe(3);
+  });
+
+  it('events other than exceptions are metadata.otel.events with name, time and attributes; exceptions stay the cause', () => {
+    const d = doc(
+      span({
+        events: [
+          { name: 'retry', timeUs: 1_764_160_000_010_000, attributes: { attempt: 2, reason: 'timeout' } },
+          {
+            name: 'exception',
+            timeUs: 1_764_160_000_020_000,
+            attributes: { 'exception.type': 'Error', 'exception.message': 'boom' },
+          },
+          { name: 'cache miss', timeUs: 1_764_160_000_030_000, attributes: {} },
+          { name: 'no time', timeUs: Number.NaN, attributes: {} },
+        ],
+      }),
+    );
+    expect(otelOf(d).events).toEqual([
+      { name: 'retry', time: 1_764_160_000.01, attributes: { attempt: 2, reason: 'timeout' } },
+      { name: 'cache miss', time: 1_764_160_000.03 },
+      { name: 'no time' },
+    ]);
+    expect(d['cause']).toMatchObject({ exceptions: [{ type: 'Error', message: 'boom' }] });
+    expect(otelOf(d)['events.dropped']).toBeUndefined();
+    expect(otelOf(doc(span({})))['events']).toBeUndefined();
+  });
+
+  it('Zipkin annotations are events too', () => {
+    const [z] = zipkinSpans([
+      {
+        traceId: TRACE,
+        id: '53995c3f42cd8ad8',
+        kind: 'SERVER',
+        timestamp: 1_764_160_000_000_000,
+        duration: 1_000,
+        localEndpoint: { serviceName: 'orders-api' },
+        annotations: [{ timestamp: 1_764_160_000_000_500, value: 'cache.refreshed' }],
+      },
+    ]);
+    expect(otelOf(doc(z!)).events).toEqual([{ name: 'cache.refreshed', time: 1_764_160_000.0005 }]);
+  });
+
+  it(`keeps at most ${MAX_EVENTS} events and counts the rest`, () => {
+    const events = Array.from({ length: 5000 }, (_, i) => ({
+      name: `tick ${i}`,
+      timeUs: 1_764_160_000_000_000 + i,
+      attributes: { i },
+    }));
+    const otel = otelOf(doc(span({ events })));
+    expect(otel.events).toHaveLength(MAX_EVENTS);
+    expect(otel.events![0]!.name).toBe('tick 0');
+    expect(otel['events.dropped']).toBe(5000 - MAX_EVENTS);
+  });
+
+  it('keeps events up to a byte budget, long strings cut, so a span of huge log lines is still a valid document', () => {
+    // Three bytes a character in UTF-8: the budget is in bytes, not characters.
+    const line = '日志'.repeat(5000);
+    const events = Array.from({ length: 1000 }, (_, i) => ({
+      name: 'log',
+      timeUs: 1_764_160_000_000_000 + i,
+      attributes: { message: line, level: 'info' },
+    }));
+    const links = Array.from({ length: 1000 }, (_, i) => ({
+      traceId: LINKED,
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      attributes: { note: 'ü'.repeat(300) },
+    }));
+    const d = doc(span({ events, links, attributes: { tenant: 'acme', tags: ['a', 'b'] } }));
+    const otel = otelOf(d);
+    expect((otel.events![0]!.attributes!['message'] as string).length).toBe(MAX_EVENT_STRING_LENGTH);
+    expect(otel.events![0]!.attributes!['level']).toBe('info');
+    expect(bytes(otel.events)).toBeLessThanOrEqual(MAX_EVENTS_JSON);
+    expect(otel.events!.length + otel['events.dropped']!).toBe(1000);
+    expect(otel.events!.length).toBeGreaterThan(5);
+    const kept = d['links'] as unknown[];
+    expect(kept.length).toBeLessThanOrEqual(MAX_LINKS);
+    expect(bytes(kept)).toBeLessThanOrEqual(MAX_LINKS_JSON);
+    expect(kept.length + otel['links.dropped']!).toBe(1000);
+    expect(bytes(d)).toBeLessThan(MAX_DOCUMENT_BYTES);
+  });
+});
+
 describe('otlpSpans', () => {
   it('reads OTLP/JSON: hex or base64 ids, nanosecond strings, typed values, resource and scope', () => {
     const spans = otlpSpans({
@@ -300,6 +454,58 @@ describe('otlpSpans', () => {
       attributes: { n: 42, big: '9007199254740993', f: 1.5, b: true, list: ['x', 1], map: { k: 'v' } },
     });
     expect(spans[0]!.endUs - spans[0]!.startUs).toBe(100_000);
+  });
+
+  it('reads links (hex or base64 ids, attributes) and events; trace state is not kept, as awsxrayexporter does not', () => {
+    const [s] = otlpSpans({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: TRACE,
+                  spanId: '53995c3f42cd8ad8',
+                  startTimeUnixNano: '1764160000000000000',
+                  endTimeUnixNano: '1764160000100000000',
+                  events: [
+                    {
+                      name: 'retry',
+                      timeUnixNano: '1764160000050000000',
+                      attributes: [{ key: 'attempt', value: { intValue: '2' } }],
+                    },
+                  ],
+                  links: [
+                    {
+                      traceId: Buffer.from('6a1f00c2d1b4e5f60718293a4b5c6d7e', 'hex').toString('base64'),
+                      spanId: 'ABCDEF0123456789',
+                      traceState: 'vendor=1',
+                      attributes: [{ key: 'messaging.operation', value: { stringValue: 'publish' } }],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(s!.links).toEqual([
+      {
+        traceId: '6a1f00c2d1b4e5f60718293a4b5c6d7e',
+        spanId: 'abcdef0123456789',
+        attributes: { 'messaging.operation': 'publish' },
+      },
+    ]);
+    const d = doc(s!);
+    expect(d['links']).toEqual([
+      {
+        trace_id: '1-6a1f00c2-d1b4e5f60718293a4b5c6d7e',
+        id: 'abcdef0123456789',
+        attributes: { 'messaging.operation': 'publish' },
+      },
+    ]);
+    expect(otelOf(d).events).toEqual([{ name: 'retry', time: 1_764_160_000.05, attributes: { attempt: 2 } }]);
   });
 
   it('rejects what is not an export request', () => {

@@ -11,7 +11,9 @@
  *
  * HTTP semantic conventions (old and new names) fill the `http` block; the HTTP status decides
  * error (4xx), throttle (429) and fault (5xx), and a span with status ERROR and no HTTP status
- * is a fault. Exception events become the `cause`. The application's own scalar attributes
+ * is a fault. Exception events become the `cause`; other events (retries, log lines) are kept,
+ * capped, as `metadata.otel.events`, and span links are the document's `links`, as AWS's
+ * awsxrayexporter writes them. The application's own scalar attributes
  * become annotations (keys with `.` and other characters written as `_`, so `annotation.cart_id`
  * filters `cart.id`), up to X-Ray's 50, plus `http.route`; the semantic conventions' other
  * attributes, the rest, and the resource's attributes are metadata under `otel`. Trace ids are
@@ -41,9 +43,25 @@ export interface SpanInput {
   resource: Record<string, AttributeValue>;
   status: 'unset' | 'ok' | 'error';
   statusMessage?: string | undefined;
-  events: { name: string; timeUs: number; attributes: Record<string, AttributeValue> }[];
+  events: SpanEvent[];
+  /** Links to spans of this or other traces (a queue consumer's link to its producer). */
+  links?: SpanLink[] | undefined;
   /** The instrumentation scope (library) that made the span. */
   scope?: string | undefined;
+}
+
+/** A timed event of a span: an exception, a retry, a log line (Zipkin's annotations too). */
+export interface SpanEvent {
+  name: string;
+  timeUs: number;
+  attributes: Record<string, AttributeValue>;
+}
+
+/** A link from a span to another span, as OTLP carries it (ids in hex). */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  attributes: Record<string, AttributeValue>;
 }
 
 /** A span that could not become a document, and why. */
@@ -56,6 +74,18 @@ export interface SpanRejection {
 const MAX_ANNOTATIONS = 50;
 const MAX_NAME_LENGTH = 200;
 const MAX_STRING_LENGTH = 250;
+/**
+ * Events and links are capped so that one span cannot make a document over X-Ray's 64 KiB (which
+ * would be rejected whole): at most OpenTelemetry's default per-span limit of each (128), and
+ * at most this much JSON of each, which leaves 24 KiB for the rest of the document. What does
+ * not fit is counted (`events.dropped`, `links.dropped` in the `otel` metadata).
+ */
+export const MAX_EVENTS = 128;
+export const MAX_EVENTS_JSON = 32 * 1024;
+export const MAX_LINKS = 128;
+export const MAX_LINKS_JSON = 8 * 1024;
+/** An event's string attribute longer than this (a long log line) is cut to it. */
+export const MAX_EVENT_STRING_LENGTH = 1024;
 /** Characters X-Ray does not allow in segment names are removed. */
 const NAME_DISALLOWED = /[^\p{L}\p{N}\s_.:/%&#=+\\\-@]/gu;
 
@@ -158,8 +188,8 @@ const ORIGINS: Record<string, string> = {
 
 /** Translates one span; returns the document or why it was rejected. Never throws. */
 export function spanToDocument(span: SpanInput): SegmentDocument | SpanRejection {
-  const traceId = toXRayTraceId(span.traceId.length === 16 ? span.traceId.padStart(32, '0') : span.traceId);
-  if (traceId === undefined || /^1-0{8}-0{24}$/.test(traceId))
+  const traceId = xrayTraceId(span.traceId);
+  if (traceId === undefined)
     return { reason: 'invalid_trace_id', message: `trace id "${short(span.traceId)}" is not 32 hex digits` };
   const id = span.spanId.toLowerCase();
   if (!ENTITY_ID.test(id) || /^0+$/.test(id))
@@ -190,6 +220,8 @@ export function spanToDocument(span: SpanInput): SegmentDocument | SpanRejection
   }
   const cause = causeOf(span);
   if (cause) doc['cause'] = cause;
+  const links = linksOf(span.links);
+  if (links.kept.length > 0) doc['links'] = links.kept;
 
   if (isSegment) {
     doc['name'] = segmentName(span);
@@ -221,6 +253,10 @@ export function spanToDocument(span: SpanInput): SegmentDocument | SpanRejection
   if (span.statusMessage) otel['status.message'] = span.statusMessage;
   if (rest) otel['attributes'] = rest;
   if (isSegment && Object.keys(span.resource).length > 0) otel['resource'] = span.resource;
+  const events = eventsOf(span.events);
+  if (events.kept.length > 0) otel['events'] = events.kept;
+  if (events.dropped > 0) otel['events.dropped'] = events.dropped;
+  if (links.dropped > 0) otel['links.dropped'] = links.dropped;
   doc['metadata'] = { otel };
   return doc as unknown as SegmentDocument;
 }
@@ -369,6 +405,75 @@ function causeOf(span: SpanInput): { exceptions: XRayException[] } | undefined {
     exceptions.push(exception);
   }
   return exceptions.length > 0 ? { exceptions } : undefined;
+}
+
+/**
+ * Links as awsxrayexporter writes them (`links: [{trace_id, id, attributes}]`, trace ids in X-Ray
+ * form like the span's own). A link whose ids are not valid is dropped and counted, not the span.
+ */
+function linksOf(links: SpanLink[] | undefined): { kept: Record<string, unknown>[]; dropped: number } {
+  const kept: Record<string, unknown>[] = [];
+  if (!links || links.length === 0) return { kept, dropped: 0 };
+  let dropped = 0;
+  let size = 0;
+  for (const link of links) {
+    const traceId = xrayTraceId(link.traceId);
+    const id = link.spanId.toLowerCase();
+    if (traceId === undefined || !ENTITY_ID.test(id) || /^0+$/.test(id) || kept.length >= MAX_LINKS) {
+      dropped++;
+      continue;
+    }
+    const out: Record<string, unknown> = { trace_id: traceId, id };
+    if (Object.keys(link.attributes).length > 0) out['attributes'] = link.attributes;
+    const length = Buffer.byteLength(JSON.stringify(out)) + 1;
+    if (size + length > MAX_LINKS_JSON) {
+      dropped++;
+      continue;
+    }
+    size += length;
+    kept.push(out);
+  }
+  return { kept, dropped };
+}
+
+/**
+ * Events other than exceptions (which are the `cause`), in the order sent, as `{name, time,
+ * attributes}` with the time in epoch seconds like the document's own. awsxrayexporter drops them;
+ * Fluoro keeps them in the `otel` metadata, where X-Ray's document model has room for them and
+ * every X-Ray client and console shows them. The first ones that fit the caps are kept.
+ */
+function eventsOf(events: SpanEvent[]): { kept: Record<string, unknown>[]; dropped: number } {
+  const kept: Record<string, unknown>[] = [];
+  let dropped = 0;
+  let size = 0;
+  for (const event of events) {
+    if (event.name === 'exception') continue;
+    if (kept.length >= MAX_EVENTS) {
+      dropped++;
+      continue;
+    }
+    const out: Record<string, unknown> = { name: event.name.slice(0, MAX_STRING_LENGTH) };
+    if (Number.isFinite(event.timeUs) && event.timeUs > 0) out['time'] = event.timeUs / 1e6;
+    const attributes = Object.entries(event.attributes);
+    if (attributes.length > 0)
+      out['attributes'] = Object.fromEntries(
+        attributes.map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_EVENT_STRING_LENGTH) : v]),
+      );
+    const length = Buffer.byteLength(JSON.stringify(out)) + 1;
+    if (size + length > MAX_EVENTS_JSON) {
+      dropped++;
+      continue;
+    }
+    size += length;
+    kept.push(out);
+  }
+  return { kept, dropped };
+}
+
+/** A 32-hex trace id (or Zipkin's 16) in X-Ray form; undefined when it is not one, or all zeros. */
+function xrayTraceId(id: string): string | undefined {
+  const traceId = toXRayTraceId(id.length === 16 ? id.padStart(32, '0') : id);
+  return traceId === undefined || /^1-0{8}-0{24}$/.test(traceId) ? undefined : traceId;
 }
 
 /** A stable 16-hex exception id derived from the span id (ids must be unique per trace). */

@@ -2,8 +2,8 @@
  * OTLP/HTTP's protobuf body (`Content-Type: application/x-protobuf`), decoded with protobufjs
  * into the same shape as OTLP's JSON form (so one translation serves both). The schema below
  * holds the messages and field numbers of opentelemetry-proto's `trace/v1`, `common/v1`,
- * `resource/v1` and `collector/trace/v1` that Fluoro reads; fields it does not list (links,
- * dropped counts, flags, trace state) are skipped by the decoder, as protobuf allows.
+ * `resource/v1` and `collector/trace/v1` that Fluoro reads; fields it does not list
+ * (dropped counts, flags, trace state) are skipped by the decoder, as protobuf allows.
  */
 import protobuf from 'protobufjs';
 
@@ -26,9 +26,11 @@ message Span {
   fixed64 end_time_unix_nano = 8;
   repeated KeyValue attributes = 9;
   repeated Event events = 11;
+  repeated Link links = 13;
   Status status = 15;
 }
 message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
+message Link { bytes trace_id = 1; bytes span_id = 2; repeated KeyValue attributes = 4; }
 message Status { string message = 2; int32 code = 3; }
 message KeyValue { string key = 1; AnyValue value = 2; }
 message AnyValue {
