@@ -1,6 +1,7 @@
-import type { XRayException } from '@fluoro/model/browser';
+import { ENTITY_ID, XRAY_TRACE_ID, type XRayException } from '@fluoro/model/browser';
 import { formatSeconds } from '../model/time-range.js';
 import type { TimelineRow } from '../model/timeline.js';
+import { Link, toHref } from '../router.js';
 import { OutcomeBadge } from './OutcomeBadge.js';
 
 export const TABS = ['overview', 'resources', 'annotations', 'metadata', 'exceptions'] as const;
@@ -122,7 +123,76 @@ function Overview({ row }: { row: TimelineRow }) {
             ))}
         </tbody>
       </table>
+      <SpanLinks links={e['links']} />
     </>
+  );
+}
+
+interface SpanLink {
+  trace_id?: unknown;
+  id?: unknown;
+  attributes?: unknown;
+}
+
+/**
+ * Span links (`links: [{trace_id, id, attributes}]`, as OpenTelemetry spans and AWS's exporter
+ * carry them): a trace id in Fluoro's (X-Ray) form opens that trace with the linked span
+ * selected; any other id is shown as text.
+ */
+function SpanLinks({ links }: { links: unknown }) {
+  const list = Array.isArray(links)
+    ? (links.filter((l) => l && typeof l === 'object' && !Array.isArray(l)) as SpanLink[])
+    : [];
+  if (list.length === 0) return null;
+  return (
+    <section data-testid="span-links">
+      <h3>Links ({list.length})</h3>
+      {list.map((l, i) => {
+        const traceId = str(l.trace_id);
+        const spanId = str(l.id);
+        const attributes =
+          l.attributes && typeof l.attributes === 'object' && !Array.isArray(l.attributes)
+            ? Object.entries(l.attributes as Record<string, unknown>)
+            : [];
+        return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: links may repeat; their order is their identity
+          <div key={i} className="span-link">
+            <table className="kv">
+              <tbody>
+                <tr>
+                  <th>Trace</th>
+                  <td className="mono">
+                    {traceId && XRAY_TRACE_ID.test(traceId) ? (
+                      <Link
+                        href={toHref(`/trace/${traceId}`, {
+                          row: spanId && ENTITY_ID.test(spanId) ? spanId : undefined,
+                        })}
+                      >
+                        {traceId}
+                      </Link>
+                    ) : (
+                      (traceId ?? '—')
+                    )}
+                  </td>
+                </tr>
+                {spanId && (
+                  <tr>
+                    <th>Span</th>
+                    <td className="mono">{spanId}</td>
+                  </tr>
+                )}
+                {attributes.map(([k, v]) => (
+                  <tr key={k}>
+                    <th>{k}</th>
+                    <td>{typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        );
+      })}
+    </section>
   );
 }
 
