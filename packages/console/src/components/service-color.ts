@@ -9,5 +9,10 @@ export function serviceColor(name: string): string {
     h ^= name.charCodeAt(i);
     h = Math.imul(h, 16777619);
   }
+  // FNV-1a's low bits depend only on the characters' low bits ('api', 'inventory' and
+  // 'postgres@127.0.0.1' all landed on one colour), so mix the high bits down before `%`.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
   return PALETTE[(h >>> 0) % PALETTE.length]!;
 }
