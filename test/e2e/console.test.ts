@@ -377,6 +377,10 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))('console 
         expect.stringMatching(/^bob0\.0%50\.0%\+50\.0$/),
       ]),
     );
+    // URLs show their path; the whole URL is the tooltip and what a click filters on.
+    const url = page.locator('.breakdown').filter({ hasText: 'URLs' }).locator('tbody td').first();
+    expect(await url.textContent()).toMatch(/^\/checkout\?tenant=/);
+    expect(await url.getAttribute('title')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\?tenant=/);
     await shot('analytics');
     // Dragging across a time series narrows the range to that part (absolute from/to).
     const chart = (await page.getByRole('img', { name: 'Requests' }).boundingBox())!;

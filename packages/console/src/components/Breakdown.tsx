@@ -7,12 +7,15 @@ export function Breakdown({
   totalA,
   totalB,
   onPick,
+  label = (value) => value,
 }: {
   title: string;
   rows: BreakdownRow[];
   totalA: number;
   totalB: number | undefined;
   onPick: (value: string) => void;
+  /** What a cell shows of a value (the whole value is its tooltip and what a click filters on). */
+  label?: (value: string) => string;
 }) {
   const share = (n: number, t: number) => (t > 0 ? (n / t) * 100 : 0);
   return (
@@ -35,7 +38,9 @@ export function Breakdown({
               const d = totalB !== undefined ? share(r.b, totalB) - share(r.a, totalA) : 0;
               return (
                 <tr key={r.value} onClick={() => onPick(r.value)} className="pick" title="Add to filter A">
-                  <td className="ellipsis">{r.value}</td>
+                  <td className="ellipsis" title={r.value}>
+                    {label(r.value)}
+                  </td>
                   <td className="num">{share(r.a, totalA).toFixed(1)}%</td>
                   {totalB !== undefined && <td className="num">{share(r.b, totalB).toFixed(1)}%</td>}
                   {totalB !== undefined && (

@@ -9,6 +9,7 @@ import { breakdown, rootCauses, toSeries } from '../model/analytics.js';
 import { andFilter, quote, withResponseTimeRange } from '../model/filter-syntax.js';
 import { toBins } from '../model/histogram.js';
 import { formatSeconds, resolveRange } from '../model/time-range.js';
+import { urlPath } from '../model/url-display.js';
 import { Link, navigate, toHref } from '../router.js';
 import { rangeFromParams, rangeToParams } from './url-range.js';
 
@@ -222,6 +223,7 @@ export function AnalyticsPage({ params }: { params: URLSearchParams }) {
           totalA={sa.length}
           totalB={b !== null ? sb.length : undefined}
           onPick={(v) => go({ a: andFilter(a, `http.url = ${quote(v)}`) })}
+          label={urlPath}
         />
         <Breakdown
           title="Fault root causes"

@@ -12,6 +12,7 @@ import { toLatencyBins } from '../model/histogram.js';
 import { summaryOutcome } from '../model/outcome.js';
 import { formatSeconds, formatTime, type RangeSpec, resolveRange } from '../model/time-range.js';
 import { parseTraceFile } from '../model/trace-file.js';
+import { urlPath } from '../model/url-display.js';
 import { Link, navigate, toHref } from '../router.js';
 import { rangeFromParams, rangeToParams } from './url-range.js';
 
@@ -228,7 +229,7 @@ function TraceTable({ summaries }: { summaries: TraceSummary[] }) {
               <td title={s.Http?.HttpURL ?? ''}>
                 <div className="request">
                   {s.Http?.HttpMethod && <span className="method">{s.Http.HttpMethod}</span>}
-                  <span className="ellipsis">{s.Http?.HttpURL ?? ''}</span>
+                  <span className="ellipsis">{urlPath(s.Http?.HttpURL ?? '')}</span>
                 </div>
               </td>
               <td>
