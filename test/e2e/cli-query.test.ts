@@ -41,6 +41,10 @@ describe('fluoro traces / fluoro trace', () => {
       end_time: t + 0.35,
       fault: true,
       http: { response: { status: 500 } },
+      cause: {
+        exceptions: [{ id: '00000000000e0001', type: 'CardDeclined', message: 'card 4242\n declined' }],
+      },
+      links: [{ trace_id: okId, id: '00000000000f0004' }],
     };
     const ok = {
       trace_id: okId,
@@ -82,6 +86,10 @@ describe('fluoro traces / fluoro trace', () => {
     expect(lines[1]).toMatch(/^front\s+█{40}\s+500\.0 ms\s+502 fault$/);
     expect(lines[2]).toMatch(/^ {2}payments\s+ {8}█{24}\s+300\.0 ms\s+\(remote\)$/);
     expect(lines[3]).toMatch(/^ {4}payments\s+ {12}█{16}\s+200\.0 ms\s+500 fault$/);
+    // What ended it and what it links to, under the row.
+    expect(lines[4]).toBe('      ! CardDeclined: card 4242 declined');
+    expect(lines[5]).toBe(`      -> linked ${okId} / 00000000000f0004`);
+    expect(lines).toHaveLength(6);
     const json = JSON.parse((await run('trace', traceId, '--json', '--url', fluoro.httpUrl)).stdout);
     expect(json.map((d: { name: string }) => d.name).sort()).toEqual(['front', 'payments']);
   });

@@ -4,6 +4,8 @@ interface Node {
   start: number;
   end: number | undefined;
   label: string;
+  /** Lines printed under the row: the exception that ended it, the spans it links to. */
+  notes: string[];
   children: Node[];
 }
 
@@ -18,8 +20,14 @@ interface RawEntity {
   error?: boolean;
   throttle?: boolean;
   http?: { response?: { status?: number } };
+  /** An exception id (string) refers to a child's exception; an object holds them. */
+  cause?: string | { exceptions?: { type?: string; message?: string }[] };
+  links?: { trace_id?: string; id?: string }[];
   subsegments?: RawEntity[];
 }
+
+/** Longest exception text shown on a note line. */
+const MAX_NOTE = 120;
 
 /**
  * `fluoro trace ID` output: the trace's segments and subsegments as an indented tree with
@@ -37,6 +45,7 @@ export function formatTimeline(traceId: string, documents: string[], barWidth = 
       start: e.start_time,
       end: e.end_time,
       label: labelOf(e, isSegment),
+      notes: notesOf(e),
       children: (e.subsegments ?? []).map((s) => toNode(s, false)),
     };
     entities.set(e.id, n);
@@ -52,7 +61,8 @@ export function formatTimeline(traceId: string, documents: string[], barWidth = 
   const t0 = Math.min(...all.map((n) => n.start));
   const t1 = Math.max(...all.map((n) => n.end ?? n.start));
   const span = Math.max(t1 - t0, 1e-6);
-  const lines: [string, string, string][] = [];
+  // A row is [name, bar, rest]; a note line is one string under the row it belongs to.
+  const lines: ([string, string, string] | string)[] = [];
   const walk = (n: Node, depth: number) => {
     const from = Math.min(barWidth - 1, Math.round(((n.start - t0) / span) * barWidth));
     const to = Math.max(from + 1, Math.round((((n.end ?? t1) - t0) / span) * barWidth));
@@ -63,14 +73,33 @@ export function formatTimeline(traceId: string, documents: string[], barWidth = 
       bar.padEnd(barWidth),
       `${ms.padStart(10)}  ${n.label}`.trimEnd(),
     ]);
+    for (const note of n.notes) lines.push(`${'  '.repeat(depth + 1)}${note}`);
     for (const c of [...n.children].sort((a, b) => a.start - b.start)) walk(c, depth + 1);
   };
   for (const r of roots.sort((a, b) => a.start - b.start)) walk(r, 0);
-  const nameWidth = Math.max(...lines.map((l) => l[0].length));
+  const nameWidth = Math.max(...lines.map((l) => (typeof l === 'string' ? 0 : l[0].length)));
   return [
     `trace ${traceId}  ${((t1 - t0) * 1000).toFixed(1)} ms`,
-    ...lines.map(([name, bar, rest]) => `${name.padEnd(nameWidth)}  ${bar}  ${rest}`.trimEnd()),
+    ...lines.map((l) =>
+      typeof l === 'string' ? l : `${l[0].padEnd(nameWidth)}  ${l[1]}  ${l[2]}`.trimEnd(),
+    ),
   ].join('\n');
+}
+
+/** `! Type: message` for the first recorded exception, `-> linked TRACE / SPAN` per link. */
+function notesOf(e: RawEntity): string[] {
+  const notes: string[] = [];
+  const exception =
+    typeof e.cause === 'object' ? e.cause.exceptions?.find((x) => x.message || x.type) : undefined;
+  if (exception) {
+    const text = [exception.type, exception.message].filter(Boolean).join(': ').replace(/\s+/g, ' ');
+    notes.push(`! ${text.length > MAX_NOTE ? `${text.slice(0, MAX_NOTE - 1)}…` : text}`);
+  }
+  for (const link of Array.isArray(e.links) ? e.links : []) {
+    if (typeof link?.trace_id === 'string')
+      notes.push(`-> linked ${link.trace_id}${link.id ? ` / ${link.id}` : ''}`);
+  }
+  return notes;
 }
 
 function labelOf(e: RawEntity, isSegment: boolean): string {
