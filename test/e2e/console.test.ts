@@ -252,7 +252,11 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))('console 
     // The fault trace: the failing subsegment and its exception.
     await page.goto(`${fluoro.httpUrl}/trace/${ids.fail}`);
     await page.locator('[data-row-index]').filter({ hasText: 'db-query' }).click();
-    await page.getByRole('tab', { name: /Exceptions/ }).click();
+    // The Overview names the exception; its link opens the Exceptions tab.
+    await page.getByRole('tab', { name: /Overview/ }).click();
+    expect(await page.getByTestId('overview-exception').textContent()).toContain('orders database is down');
+    await page.getByTestId('overview-exception').getByRole('button').click();
+    expect(await page.getByRole('tab', { name: /Exceptions/ }).getAttribute('aria-selected')).toBe('true');
     expect(await page.getByTestId('detail-panel').textContent()).toContain('orders database is down');
     expect(await page.locator('[data-row-index] .tl-bar.outcome-fault').count()).toBeGreaterThanOrEqual(2);
   });

@@ -53,7 +53,9 @@ export function DetailPanel({
         ))}
       </div>
       <div className="tab-body" role="tabpanel">
-        {tab === 'overview' && <Overview row={row} />}
+        {tab === 'overview' && (
+          <Overview row={row} exception={exceptions[0]} onExceptions={() => onTab('exceptions')} />
+        )}
         {tab === 'resources' && <Resources e={e} />}
         {tab === 'annotations' &&
           (annotations.length === 0 ? (
@@ -84,7 +86,16 @@ export function DetailPanel({
   );
 }
 
-function Overview({ row }: { row: TimelineRow }) {
+function Overview({
+  row,
+  exception,
+  onExceptions,
+}: {
+  row: TimelineRow;
+  /** The first exception recorded on the row: what ended it, shown without a tab change. */
+  exception: XRayException | undefined;
+  onExceptions: () => void;
+}) {
   const e = row.entity;
   const http = e.http;
   const items: [string, string | undefined][] = [
@@ -111,6 +122,15 @@ function Overview({ row }: { row: TimelineRow }) {
       <p>
         <OutcomeBadge outcome={row.outcome} status={http?.response?.status} />
       </p>
+      {exception && (exception.type || exception.message) && (
+        <section className="exception" data-testid="overview-exception">
+          <strong>{exception.type ?? 'Exception'}</strong>
+          {exception.message ? `: ${exception.message}` : ''}{' '}
+          <button type="button" className="link" onClick={onExceptions}>
+            stack →
+          </button>
+        </section>
+      )}
       <table className="kv">
         <tbody>
           {items
