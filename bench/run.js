@@ -24,16 +24,28 @@ async function ingest() {
 }
 
 async function lookup() {
-  const small = await benchTraceLookup({ spans: 100_000 });
-  const big = await benchTraceLookup({ spans: Number(process.env.BENCH_SPANS ?? 1_000_000) });
+  const bigSpans = Number(process.env.BENCH_SPANS ?? 1_000_000);
+  const small = (await benchTraceLookup({ spans: 100_000 })).stores.fluoro;
+  const big = (await benchTraceLookup({ spans: bigSpans })).stores.fluoro;
+  const mixed = (await benchTraceLookup({ spans: bigSpans, otelEvery: 2 })).stores.fluoro;
+  const q = (t) => `p50 ${ms(t.p50)}, p99 ${ms(t.p99)}`;
   console.log('## Trace by id (DuckDB store: documents, span rows and annotations of one trace)');
-  for (const r of [small, big]) {
+  for (const [spans, r] of [
+    [100_000, small],
+    [bigSpans, big],
+  ]) {
     console.log(
-      `${fmt(r.spans).padStart(10)} spans stored: p50 ${ms(r.fluoro.p50)}, p99 ${ms(r.fluoro.p99)} (bulk write ${fmt(r.writeSpansPerSec)} spans/s)`,
+      `${fmt(spans).padStart(10)} spans stored: ${q(r.xray)} (bulk write ${fmt(r.writeSpansPerSec)} spans/s)`,
     );
   }
   console.log(
-    `growth of p50 from ${fmt(small.spans)} to ${fmt(big.spans)} spans: ${(big.fluoro.p50 / small.fluoro.p50).toFixed(2)}x for ${(big.spans / small.spans).toFixed(0)}x the data\n`,
+    `growth of p50 from ${fmt(100_000)} to ${fmt(bigSpans)} spans: ${(big.xray.p50 / small.xray.p50).toFixed(2)}x for ${(bigSpans / 100_000).toFixed(0)}x the data`,
+  );
+  console.log(
+    `${fmt(bigSpans).padStart(10)} spans, half the traces with OpenTelemetry ids: X-Ray ids ${q(mixed.xray)}; OTel ids ${q(mixed.otel)}`,
+  );
+  console.log(
+    '(before/after a store change: BENCH_LOOKUP_BASELINE=<old dist>/index.js node bench/trace-lookup.js)\n',
   );
 }
 

@@ -52,20 +52,35 @@ export async function startFluoroProcess(dataDir) {
 /**
  * Writes `spans` spans through `store.write` as traces of 10 (a segment and 9 subsegments, one
  * annotation), arriving in time order at 20 traces per second, in batches of 5,000 traces.
- * Returns the trace ids and the seconds the writes took (including building the rows).
+ * With `otelEvery: n`, every n-th trace gets an OpenTelemetry-style id instead (W3C ids
+ * rewritten to X-Ray form: the "epoch" is 4 random bytes, the same seeded sequence every run),
+ * interleaved in time with the X-Ray-id traces. Returns the trace ids (`otel[i]` says which
+ * kind `ids[i]` is) and the seconds the writes took (including building the rows).
  */
-export async function writeTraceWorkload(store, spans) {
+export async function writeTraceWorkload(store, spans, { otelEvery = 0 } = {}) {
   const perTrace = 10;
   const traces = spans / perTrace;
   const t0 = 1_790_000_000;
   const ids = [];
+  const otel = [];
+  let seed = 0x9e3779b9;
+  const random32 = () => {
+    // xorshift32: reproducible random first bytes, so runs compare like with like.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return seed >>> 0;
+  };
   const writeStart = performance.now();
   for (let b = 0; b < traces; b += 5000) {
     const batch = [];
     for (let i = b; i < Math.min(traces, b + 5000); i++) {
       const t = t0 + Math.floor(i / 20);
-      const traceId = `1-${t.toString(16)}-${i.toString(16).padStart(24, '0')}`;
+      const isOtel = otelEvery > 0 && i % otelEvery === otelEvery - 1;
+      const head = isOtel ? random32() : t;
+      const traceId = `1-${head.toString(16).padStart(8, '0')}-${i.toString(16).padStart(24, '0')}`;
       ids.push(traceId);
+      otel.push(isOtel);
       const doc = {
         trace_id: traceId,
         id: (i * 16).toString(16).padStart(16, '0'),
@@ -91,5 +106,5 @@ export async function writeTraceWorkload(store, spans) {
     }
     await store.write(batch);
   }
-  return { ids, perTrace, writeSeconds: (performance.now() - writeStart) / 1000 };
+  return { ids, otel, perTrace, writeSeconds: (performance.now() - writeStart) / 1000 };
 }
