@@ -211,3 +211,47 @@ describe('fluoro up with an auth token', () => {
     await page.close();
   }
 });
+
+describe('fluoro up rotating its auth token on SIGHUP', () => {
+  const NEXT = 'e2e-next-token-fedcba9876543210';
+  const dir = mkdtempSync(join(tmpdir(), 'fluoro-rotate-'));
+  const tokenFile = join(dir, 'token');
+  let fluoro: RunningFluoro;
+  const status = async (token: string) =>
+    (await fetch(`${fluoro.httpUrl}/api/stats`, { headers: { authorization: `Bearer ${token}` } })).status;
+  /** Rewrites the file, sends SIGHUP and waits for the process to say it read it. */
+  const rotate = async (text: string, said: RegExp) => {
+    writeFileSync(tokenFile, text);
+    const before = fluoro.output().length;
+    fluoro.process.kill('SIGHUP');
+    await eventually(async () => (said.test(fluoro.output().slice(before)) ? true : undefined));
+  };
+
+  beforeAll(async () => {
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    fluoro = await startFluoro({ args: ['--auth-token-file', tokenFile] });
+  }, 60_000);
+  afterAll(async () => {
+    await fluoro?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('accepts both tokens while both are in the file, then only the one left', async () => {
+    expect(await status(TOKEN)).toBe(200);
+    expect(await status(NEXT)).toBe(403);
+    await rotate(`# new first, old until every client moved\n${NEXT}\n${TOKEN}\n`, /2 tokens accepted/);
+    expect(await status(NEXT)).toBe(200);
+    expect(await status(TOKEN)).toBe(200);
+    await rotate(`${NEXT}\n`, /auth tokens read again from /);
+    expect(await status(NEXT)).toBe(200);
+    expect(await status(TOKEN)).toBe(403);
+  });
+
+  it('keeps its tokens when the file is broken, and says so without printing a token', async () => {
+    await rotate('too-short\n', /auth tokens not changed: .*line 1: the auth token must be at least 16/);
+    expect(await status(NEXT)).toBe(200);
+    expect(fluoro.output()).not.toContain(NEXT);
+    expect(fluoro.output()).not.toContain(TOKEN);
+    expect(fluoro.process.exitCode).toBeNull();
+  });
+});

@@ -17,7 +17,8 @@ describe('parseUpOptions', () => {
       memoryLimit: '1GB',
       queueSize: 100_000,
       role: 'all',
-      authToken: undefined,
+      authTokens: undefined,
+      authTokenFile: undefined,
       allowRemote: false,
     });
     expect(o.dataDir).toMatch(/\.fluoro$/);
@@ -120,17 +121,32 @@ describe('parseUpOptions: the auth token', () => {
     const o = parseUpOptions(['--http', '0.0.0.0:2000', '--otlp', '0.0.0.0:4318'], {
       FLUORO_AUTH_TOKEN: TOKEN,
     });
-    expect(o).toMatchObject({ authToken: TOKEN, allowRemote: false, http: { host: '0.0.0.0' } });
+    expect(o).toMatchObject({ authTokens: [TOKEN], allowRemote: false, http: { host: '0.0.0.0' } });
   });
 
   it('reads --auth-token-file without its trailing newline, over the environment variable', () => {
     const path = file('token', `${TOKEN}\n`);
-    expect(parseUpOptions(['--auth-token-file', path], {}).authToken).toBe(TOKEN);
-    expect(parseUpOptions(['--auth-token-file', file('crlf', `${TOKEN}\r\n`)], {}).authToken).toBe(TOKEN);
+    expect(parseUpOptions(['--auth-token-file', path], {}).authTokens).toEqual([TOKEN]);
+    expect(parseUpOptions(['--auth-token-file', file('crlf', `${TOKEN}\r\n`)], {}).authTokens).toEqual([
+      TOKEN,
+    ]);
     expect(
       parseUpOptions(['--auth-token-file', path], { FLUORO_AUTH_TOKEN: 'another-token-of-enough-length' })
-        .authToken,
-    ).toBe(TOKEN);
+        .authTokens,
+    ).toEqual([TOKEN]);
+    expect(parseUpOptions(['--auth-token-file', path], {}).authTokenFile).toBe(path);
+  });
+
+  it('reads one token per line of the file, skipping blank lines and comments (a rotation)', () => {
+    const next = 'fedcba9876543210fedcba';
+    const path = file('two', `# new, then old\n${next}\n\n  ${TOKEN}  \n`);
+    expect(parseUpOptions(['--auth-token-file', path], {}).authTokens).toEqual([next, TOKEN]);
+    expect(() => parseUpOptions(['--auth-token-file', file('bad-line', `${TOKEN}\nshort\n`)], {})).toThrow(
+      /line 2: the auth token must be at least 16 characters, not 5/,
+    );
+    expect(() => parseUpOptions(['--auth-token-file', file('comments', '# nothing yet\n')], {})).toThrow(
+      /the auth token is empty/,
+    );
   });
 
   const refused: [string, string[], NodeJS.ProcessEnv, RegExp][] = [

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readAuthToken } from './auth-token.js';
+import { readAuthTokens } from './auth-token.js';
 import { UsageError } from './usage-error.js';
 
 /** `fluoro up`'s settings after flags, environment and defaults (the defaults live here, documented in docs/cli.md). */
@@ -28,8 +28,10 @@ export interface UpOptions {
    */
   sampling: { fixedRate?: number; reservoirSize?: number };
   role: 'all' | 'collector' | 'api';
-  /** The token the query API and the console then need; undefined: no authentication. */
-  authToken: string | undefined;
+  /** The tokens the query API and the console then accept; undefined: no authentication. */
+  authTokens: string[] | undefined;
+  /** Where they were read from, to read them again on SIGHUP (undefined: the environment). */
+  authTokenFile: string | undefined;
   /** Bind beyond loopback without a token: an authenticating proxy is in front. */
   allowRemote: boolean;
 }
@@ -97,7 +99,8 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     queueSize: Number(values['queue-size'] ?? env['FLUORO_QUEUE_SIZE'] ?? UP_DEFAULTS.queueSize),
     sampling: {},
     role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
-    authToken: readAuthToken(values['auth-token-file'], env),
+    authTokens: readAuthTokens(values['auth-token-file'], env),
+    authTokenFile: values['auth-token-file'],
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
   const rate = values['sampling-rate'] ?? env['FLUORO_SAMPLING_RATE'];
@@ -123,7 +126,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   if (store === 'clickhouse' && !options.clickhouseUrl)
     throw new UsageError('--store clickhouse needs --clickhouse-url');
   // With a token, the query API and console are protected; ingest is open on every port anyway.
-  const mayBindRemote = options.allowRemote || options.authToken !== undefined;
+  const mayBindRemote = options.allowRemote || options.authTokens !== undefined;
   const howToBind =
     'set an auth token (FLUORO_AUTH_TOKEN or --auth-token-file PATH) so queries and the console need it, or pass --allow-remote if an authenticating proxy is in front';
   if (!isLoopback(options.http.host) && !mayBindRemote) {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFluoroServer } from '@fluoro/server';
 import { ClickHouseStore, DuckDbStore, type Store } from '@fluoro/store';
+import { readAuthTokens } from './auth-token.js';
 import type { UpOptions } from './up-options.js';
 
 /**
@@ -14,6 +15,7 @@ import type { UpOptions } from './up-options.js';
  *   fluoro: auth token required for the query API and console   (only with a token)
  *   fluoro: ready
  * and on SIGINT/SIGTERM writes everything accepted, prints `fluoro: stopped`, and exits 0.
+ * Started with `--auth-token-file`, it reads the file again on SIGHUP (a token rotation).
  */
 export async function up(options: UpOptions): Promise<void> {
   const store = await openStore(options);
@@ -25,7 +27,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.otlpGrpc ? { otlpGrpc: options.otlpGrpc } : {}),
     role: options.role,
     sampling: options.sampling,
-    ...(options.authToken ? { authToken: options.authToken } : {}),
+    ...(options.authTokens ? { authTokens: options.authTokens } : {}),
     // ClickHouse wants few, large inserts (each batch is several INSERTs; many small parts slow its merges).
     writer: {
       maxQueued: options.queueSize,
@@ -40,9 +42,9 @@ export async function up(options: UpOptions): Promise<void> {
     `fluoro: store ${options.store} ${options.store === 'duckdb' ? join(options.dataDir, 'fluoro.duckdb') : redact(options.clickhouseUrl ?? '')}`,
   );
   // Say that auth is on, never what the token is.
-  if (options.authToken)
+  if (options.authTokens)
     console.log(
-      'fluoro: auth token required for the query API and console (ingest and /api/health are open)',
+      `fluoro: auth token required for the query API and console (ingest and /api/health are open${tokenCount(options.authTokens)})`,
     );
   console.log('fluoro: ready');
   let signals = 0;
@@ -64,6 +66,24 @@ export async function up(options: UpOptions): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const tokenFile = options.authTokenFile;
+  if (tokenFile !== undefined) {
+    // A rotation without a restart: add the new token, SIGHUP, move the clients, drop the old one, SIGHUP.
+    process.on('SIGHUP', () => {
+      try {
+        const tokens = readAuthTokens(tokenFile, {}) ?? [];
+        server.setAuthTokens(tokens);
+        console.log(`fluoro: auth tokens read again from ${tokenFile}${tokenCount(tokens)}`);
+      } catch (e) {
+        console.error(`fluoro: auth tokens not changed: ${(e as Error).message}`);
+      }
+    });
+  }
+}
+
+/** ", 2 tokens accepted" when there is more than one (never the tokens). */
+function tokenCount(tokens: readonly string[]): string {
+  return tokens.length > 1 ? `; ${tokens.length} tokens accepted` : '';
 }
 
 async function openStore(options: UpOptions): Promise<Store> {

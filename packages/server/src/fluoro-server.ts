@@ -50,9 +50,10 @@ export interface FluoroServerOptions {
    * A shared secret every query route then needs (the X-Ray query API, groups, `/api/*` but
    * `/api/health`), as `Authorization: Bearer <token>` or an AWS SigV4 signature with the token
    * as the secret access key. Ingest, sampling and the console's static files stay open: the
-   * X-Ray SDKs and daemon cannot send a token. Undefined: nothing is authenticated.
+   * X-Ray SDKs and daemon cannot send a token. Any of the tokens given is accepted (two while
+   * one replaces the other). Undefined: nothing is authenticated.
    */
-  authToken?: string;
+  authTokens?: readonly string[];
 }
 
 export type FluoroRole = 'all' | 'collector' | 'api';
@@ -66,6 +67,11 @@ export interface FluoroServer {
   stats: IngestStats;
   /** Stops accepting, writes everything accepted, closes the store. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Replaces the accepted auth tokens while serving (a rotation). Throws, changing nothing, when
+   * the server was started without tokens or `tokens` is empty.
+   */
+  setAuthTokens(tokens: readonly string[]): void;
 }
 
 /** Starts ingest (UDP + HTTP), the batch writer and the query API over one store. */
@@ -77,9 +83,8 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const role = options.role ?? 'all';
   const ingest = { writer, stats, maxQueued };
   const open = { open: true };
-  const router = new Router(
-    options.authToken === undefined ? undefined : createTokenAuth({ token: options.authToken }),
-  )
+  const auth = options.authTokens === undefined ? undefined : createTokenAuth({ tokens: options.authTokens });
+  const router = new Router(auth)
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
     .get('/api/health', () => ({ status: 'ok', role }), open)
     // The SDKs poll it without credentials; the AWS CLI and SDKs list rules with it too.
@@ -179,6 +184,10 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       ...(otlpGrpc ? { otlpGrpc: otlpGrpc.address } : {}),
     },
     stats,
+    setAuthTokens: (tokens) => {
+      if (!auth) throw new Error('this server was started without auth tokens');
+      auth.setTokens(tokens);
+    },
     stop: () => {
       stopping ??= (async () => {
         await udp?.close();

@@ -17,7 +17,7 @@ const TOKEN = 'correct-horse-battery-staple';
 
 /** A real HTTP server with one protected X-Ray route, one protected GET and one open route. */
 function startServer(clockOffsetMs: number): Promise<{ server: Server; url: string }> {
-  const router = new Router(createTokenAuth({ token: TOKEN, nowMs: () => Date.now() + clockOffsetMs }))
+  const router = new Router(createTokenAuth({ tokens: [TOKEN], nowMs: () => Date.now() + clockOffsetMs }))
     .post('/TraceSummaries', ({ body }) => ({ TraceSummaries: [], Echo: body }))
     .get('/api/stats', ({ url }) => ({ query: Object.fromEntries(url.searchParams) }))
     .get('/api/health', () => ({ status: 'ok' }), { open: true });
@@ -205,7 +205,47 @@ describe('createTokenAuth with a clock 20 minutes ahead', () => {
 
 describe('createTokenAuth options', () => {
   it('refuses an empty token', () => {
-    expect(() => createTokenAuth({ token: '' })).toThrow(/must not be empty/);
+    expect(() => createTokenAuth({ tokens: [''] })).toThrow(/must not be empty/);
+    expect(() => createTokenAuth({ tokens: [] })).toThrow(/must not be empty/);
+  });
+});
+
+describe('createTokenAuth during a rotation', () => {
+  const NEXT = 'the-next-token-0123456789';
+  const auth = createTokenAuth({ tokens: [NEXT, TOKEN] });
+  const router = new Router(auth).post('/TraceSummaries', () => ({ TraceSummaries: [] }));
+  const server = createServer((req, res) => void router.handle(req, res));
+  let url = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => stopServer(server));
+  const bearer = (token: string) =>
+    fetch(`${url}/TraceSummaries`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{}',
+    });
+
+  it('accepts either token, as a bearer token and as the SigV4 secret', async () => {
+    expect((await bearer(NEXT)).status).toBe(200);
+    expect((await bearer(TOKEN)).status).toBe(200);
+    await expect(xray(url, NEXT).send(summaries)).resolves.toMatchObject({ TraceSummaries: [] });
+    await expect(xray(url, TOKEN).send(summaries)).resolves.toMatchObject({ TraceSummaries: [] });
+    expect((await bearer('neither-of-the-two-tokens')).status).toBe(403);
+  });
+
+  it('refuses the old token once it is dropped, and keeps its tokens when given none', async () => {
+    expect(() => auth.setTokens([])).toThrow(/must not be empty/);
+    expect((await bearer(TOKEN)).status).toBe(200);
+    auth.setTokens([NEXT]);
+    expect((await bearer(TOKEN)).status).toBe(403);
+    await expect(xray(url, TOKEN).send(summaries)).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+    expect((await bearer(NEXT)).status).toBe(200);
+    await expect(xray(url, NEXT).send(summaries)).resolves.toMatchObject({ TraceSummaries: [] });
   });
 });
 

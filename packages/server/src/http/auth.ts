@@ -18,8 +18,11 @@ export interface Authenticator {
 }
 
 export interface TokenAuthOptions {
-  /** The shared secret: a bearer token, or the secret access key of an AWS SigV4 signature. */
-  token: string;
+  /**
+   * The shared secrets, any of which is accepted: as a bearer token, or as the secret access key
+   * of an AWS SigV4 signature. Two during a rotation (the new one and the old one), else one.
+   */
+  tokens: readonly string[];
   /** How far `x-amz-date` may be from the server's clock, in ms (AWS allows 15 minutes). */
   maxSkewMs?: number;
   /** The clock, in epoch ms (tests move it). */
@@ -41,22 +44,38 @@ export function missingToken(): ApiError {
   );
 }
 
+/** An Authenticator whose accepted tokens can be replaced while it serves (a rotation). */
+export interface TokenAuthenticator extends Authenticator {
+  /** Accepts exactly these tokens from now on. Throws, changing nothing, if any is empty. */
+  setTokens(tokens: readonly string[]): void;
+}
+
 /**
  * Accepts `Authorization: Bearer <token>` (CLI, console, curl) or an AWS Signature V4 made with
- * the token as the secret access key and any access key id (`@aws-sdk/client-xray`, the AWS CLI).
+ * a token as the secret access key and any access key id (`@aws-sdk/client-xray`, the AWS CLI).
  */
-export function createTokenAuth(options: TokenAuthOptions): Authenticator {
-  if (!options.token) throw new Error('the auth token must not be empty');
-  const tokenDigest = sha256(options.token);
+export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
+  let tokens: readonly string[] = [];
+  let digests: Buffer[] = [];
+  const setTokens = (next: readonly string[]): void => {
+    if (next.length === 0 || next.some((t) => !t)) throw new Error('the auth token must not be empty');
+    tokens = [...next];
+    digests = tokens.map(sha256);
+  };
+  setTokens(options.tokens);
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const nowMs = options.nowMs ?? Date.now;
   return {
+    setTokens,
     async check(req, readBody) {
       const header = req.headers.authorization;
       if (!header) throw missingToken();
       if (/^bearer /i.test(header)) {
-        // Digests have one length, so the comparison takes the same time whatever was sent.
-        if (timingSafeEqual(sha256(header.slice(7).trim()), tokenDigest)) return;
+        // Digests have one length, so each comparison takes the same time whatever was sent.
+        const sent = sha256(header.slice(7).trim());
+        let found = false;
+        for (const digest of digests) found = timingSafeEqual(sent, digest) || found;
+        if (found) return;
         throw new ApiError(
           403,
           'UnrecognizedClientException',
@@ -64,7 +83,7 @@ export function createTokenAuth(options: TokenAuthOptions): Authenticator {
         );
       }
       if (header.startsWith(`${SIGV4_ALGORITHM} `)) {
-        return verifySigV4(req, header, await readBody(), options.token, nowMs(), maxSkewMs);
+        return verifySigV4(req, header, await readBody(), tokens, nowMs(), maxSkewMs);
       }
       throw new ApiError(
         403,
@@ -76,7 +95,7 @@ export function createTokenAuth(options: TokenAuthOptions): Authenticator {
 }
 
 /**
- * Recomputes the request's SigV4 signature with the token as the secret and compares it with
+ * Recomputes the request's SigV4 signature with each token as the secret and compares it with
  * the one sent. The canonical request is rebuilt from what arrived (method, raw path, query,
  * exactly the headers listed in SignedHeaders, the body's SHA-256) and signed again by the AWS
  * SDK's own signer at the client's date and credential scope, so both sides canonicalise alike.
@@ -85,7 +104,7 @@ async function verifySigV4(
   req: IncomingMessage,
   header: string,
   body: Buffer,
-  token: string,
+  tokens: readonly string[],
   nowMs: number,
   maxSkewMs: number,
 ): Promise<void> {
@@ -95,7 +114,8 @@ async function verifySigV4(
     throw invalidSignature('the Authorization header is not a well-formed AWS4-HMAC-SHA256 signature');
   }
   const [accessKeyId = '', scopeDate, region = '', service = ''] = scope;
-  const signedHeaders = (parts[2] ?? '').split(';');
+  const signedHeaderList = parts[2] ?? '';
+  const signedHeaders = signedHeaderList.split(';');
   const sentSignature = parts[3] ?? '';
   const amzDate = headerValue(req, 'x-amz-date');
   const date = amzDate ? parseAmzDate(amzDate) : undefined;
@@ -124,38 +144,43 @@ async function verifySigV4(
   }
   const rawUrl = req.url ?? '/';
   const queryAt = rawUrl.indexOf('?');
-  const signer = new SignatureV4({
-    credentials: { accessKeyId, secretAccessKey: token },
-    region,
-    service,
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
-    {
-      method: req.method ?? 'GET',
-      protocol: 'http:',
-      hostname: headers['host'] ?? '',
-      path: queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt),
-      query: toQuery(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1)),
-      headers,
-      body,
-    },
-    {
-      signingDate: date,
-      signingRegion: region,
-      signingService: service,
-      signableHeaders: new Set(signedHeaders),
-    },
+  for (const token of tokens) {
+    if (await signedWith(token)) return;
+  }
+  throw invalidSignature(
+    "the request signature does not match: sign with this Fluoro's auth token as the secret access key",
   );
-  const expected = SIGV4_PARTS.exec(signed.headers['authorization'] ?? '');
-  const matches =
-    expected !== null &&
-    expected[2] === parts[2] &&
-    timingSafeEqual(Buffer.from(expected[3] ?? '', 'hex'), Buffer.from(sentSignature, 'hex'));
-  if (!matches) {
-    throw invalidSignature(
-      "the request signature does not match: sign with this Fluoro's auth token as the secret access key",
+
+  async function signedWith(token: string): Promise<boolean> {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId, secretAccessKey: token },
+      region,
+      service,
+      sha256: Hash.bind(null, 'sha256'),
+      applyChecksum: false,
+    });
+    const signed = await signer.sign(
+      {
+        method: req.method ?? 'GET',
+        protocol: 'http:',
+        hostname: headers['host'] ?? '',
+        path: queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt),
+        query: toQuery(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1)),
+        headers,
+        body,
+      },
+      {
+        signingDate: date,
+        signingRegion: region,
+        signingService: service,
+        signableHeaders: new Set(signedHeaders),
+      },
+    );
+    const expected = SIGV4_PARTS.exec(signed.headers['authorization'] ?? '');
+    return (
+      expected !== null &&
+      expected[2] === signedHeaderList &&
+      timingSafeEqual(Buffer.from(expected[3] ?? '', 'hex'), Buffer.from(sentSignature, 'hex'))
     );
   }
 }

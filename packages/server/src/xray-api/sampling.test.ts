@@ -346,7 +346,7 @@ describe('sampling rules with an auth token', () => {
       store: await DuckDbStore.open({ path: ':memory:' }),
       http: { host: '127.0.0.1', port: 0 },
       consoleDir: false,
-      authToken: 'sampling-test-token-0123456789',
+      authTokens: ['sampling-test-token-0123456789'],
     });
   });
   afterAll(async () => {
