@@ -63,7 +63,7 @@ it('retentionDays deletes older traces at open (spans, documents, annotations, c
     expect(await kept.graphStats({ ...oldRange, periodUs: 3600e6 })).toEqual([]);
     // Later passes move the cutoff: 31 days on, the recent trace goes too.
     const pass = await kept.enforceRetention(Date.now() + 31 * DAY_S * 1000);
-    expect(pass).toEqual({ spans: 2, documents: 1, annotations: 1 });
+    expect(pass).toEqual({ spans: 2, documents: 1, annotations: 1, traceTimes: 0 });
     expect((await kept.getDocuments([recent.traceId])).size).toBe(0);
   } finally {
     await kept.close();
@@ -78,7 +78,7 @@ it('without retentionDays nothing is deleted, and a bad value is refused', async
   const old = trace(nowS - 400 * DAY_S, 'ancient');
   const s = await DuckDbStore.open({ path, memoryLimit: '256MB' });
   await s.write([old]);
-  expect(await s.enforceRetention()).toEqual({ spans: 0, documents: 0, annotations: 0 });
+  expect(await s.enforceRetention()).toEqual({ spans: 0, documents: 0, annotations: 0, traceTimes: 0 });
   expect((await s.getDocuments([old.traceId])).size).toBe(1);
   await s.close();
   await expect(DuckDbStore.open({ path, memoryLimit: '256MB', retentionDays: 0 })).rejects.toThrow(

@@ -7,7 +7,6 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
-import { traceIdEpochSeconds } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
 import type {
   GraphQuery,
@@ -24,6 +23,14 @@ import { deleteOlderThan, type RetentionResult } from './duckdb-retention.js';
 import { DuckDbSamplingRules } from './duckdb-sampling-rules.js';
 import { DUCKDB_SCHEMA } from './schema.js';
 import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
+import {
+  byTraceEpochs,
+  EpochRange,
+  epochsOf,
+  TraceEpochs,
+  TraceKeyFilter,
+  traceKey,
+} from './trace-epochs.js';
 
 export interface DuckDbStoreOptions {
   /** Path of the database file; ':memory:' for a throwaway store. */
@@ -53,6 +60,15 @@ export class DuckDbStore implements Store {
   private rulesStore: Promise<DuckDbSamplingRules> | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionDays: number | undefined;
+  /** The epochs given lately to traces whose id carries no usable time (trace-epochs.ts). */
+  private readonly epochs = new TraceEpochs();
+  /** The keys trace_times may hold, so most lookups need not ask it. */
+  private readonly keyFilter = new TraceKeyFilter();
+  /** The range of trace_epoch_s stored, so lookups leave out own epochs no row can have. */
+  private readonly epochRange = new EpochRange();
+  /** Commits so far: reads of trace_times are shared only between callers that began after the same commit. */
+  private commits = 0;
+  private readonly epochReads = new Map<string, Promise<Map<string, number[]>>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -84,6 +100,8 @@ export class DuckDbStore implements Store {
     );
     for (const [traceId, id] of open.getRows()) recent.add(String(traceId), String(id));
     const store = new DuckDbStore(instance, writer, reader, reader2, recent);
+    await store.keyFilter.load(reader);
+    await store.epochRange.load(reader);
     store.graph = await DuckDbGraph.open(
       writer,
       await instance.connect(),
@@ -104,8 +122,13 @@ export class DuckDbStore implements Store {
   /** Applies `retentionDays` now (it also runs at open and hourly), between writes. */
   enforceRetention(nowMs = Date.now()): Promise<RetentionResult> {
     const days = this.retentionDays;
-    if (days === undefined) return Promise.resolve({ spans: 0, documents: 0, annotations: 0 });
-    return this.serialized(() => deleteOlderThan(this.writer, days, nowMs));
+    if (days === undefined) return Promise.resolve({ spans: 0, documents: 0, annotations: 0, traceTimes: 0 });
+    return this.serialized(async () => {
+      const r = await deleteOlderThan(this.writer, days, nowMs);
+      // An epoch remembered here may have lost its trace_times row: never reuse one without it.
+      this.epochs.clear();
+      return r;
+    });
   }
 
   write(batch: IngestedDocument[]): Promise<void> {
@@ -126,27 +149,57 @@ export class DuckDbStore implements Store {
     if (this.closed) throw new Error('store is closed');
     if (batch.length === 0) return;
     const c = this.writer;
+    // A batch may hold two versions of one document: only the last is kept.
+    const kept = lastVersions(batch);
+    const pending = new Map<string, number>();
+    const epochs = kept.map((d) =>
+      this.epochs.assign(d.traceId, d.rows[0]?.startUs ?? d.receivedUs, pending),
+    );
+    // Widened before the commit, so no read can see the rows and still leave their epoch out.
+    for (const e of epochs) this.epochRange.add(e.epoch);
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const d of batch) {
-        if (!this.recent.has(d.traceId, d.id)) continue;
-        const key = [traceIdEpochSeconds(d.traceId), d.traceId, d.id];
-        await c.run('DELETE FROM documents WHERE trace_epoch_s = ? AND trace_id = ? AND id = ?', key);
-        await c.run('DELETE FROM spans WHERE trace_epoch_s = ? AND trace_id = ? AND doc_id = ?', key);
-        await c.run('DELETE FROM annotations WHERE trace_epoch_s = ? AND trace_id = ? AND doc_id = ?', key);
+      const replaced = kept.filter((d) => this.recent.has(d.traceId, d.id));
+      if (replaced.length > 0) {
+        // The earlier version may have been stored under any epoch its trace has had.
+        const stored = await epochsOf(
+          c,
+          [...new Set(replaced.map((d) => d.traceId))],
+          this.keyFilter,
+          this.epochRange,
+        );
+        for (const d of replaced) {
+          const list = stored.get(d.traceId) ?? [];
+          if (list.length === 0) continue;
+          const key = `trace_epoch_s IN (${list.map(() => '?').join(', ')}) AND trace_id = ?`;
+          const params = [...list, d.traceId, d.id];
+          await c.run(`DELETE FROM documents WHERE ${key} AND id = ?`, params);
+          await c.run(`DELETE FROM spans WHERE ${key} AND doc_id = ?`, params);
+          await c.run(`DELETE FROM annotations WHERE ${key} AND doc_id = ?`, params);
+        }
       }
       const docs = await c.createAppender('documents');
       const spans = await c.createAppender('spans');
       const anns = await c.createAppender('annotations');
-      // A batch may hold two versions of one document: only the last is kept.
+      const times = await c.createAppender('trace_times');
       let sinceYield = 0;
-      for (const d of lastVersions(batch)) {
+      for (const [i, d] of kept.entries()) {
         if (sinceYield >= ROWS_PER_YIELD) {
           sinceYield = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }
         sinceYield += d.rows.length + 1;
-        const epoch = BigInt(traceIdEpochSeconds(d.traceId));
+        const { epoch: epochS, isNew } = epochs[i]!;
+        const epoch = BigInt(epochS);
+        if (isNew) {
+          const key = traceKey(d.traceId);
+          // Before the commit, so no read can see the rows and still skip trace_times.
+          this.keyFilter.add(key);
+          times.appendInteger(key);
+          times.appendVarchar(d.traceId);
+          times.appendBigInt(epoch);
+          times.endRow();
+        }
         docs.appendVarchar(d.traceId);
         docs.appendBigInt(epoch);
         docs.appendVarchar(d.id);
@@ -155,7 +208,7 @@ export class DuckDbStore implements Store {
         docs.appendVarchar(d.document);
         docs.endRow();
         for (const r of d.rows) {
-          appendSpan(spans, r);
+          appendSpan(spans, r, epoch);
           for (const a of r.annotations) {
             anns.appendVarchar(r.traceId);
             anns.appendBigInt(epoch);
@@ -172,7 +225,7 @@ export class DuckDbStore implements Store {
           }
         }
       }
-      for (const a of [docs, spans, anns]) {
+      for (const a of [docs, spans, anns, times]) {
         a.flushSync();
         a.closeSync();
       }
@@ -180,7 +233,9 @@ export class DuckDbStore implements Store {
       for (const d of batch) for (const r of d.rows) if (r.startUs < minStartUs) minStartUs = r.startUs;
       const invalidated = await this.graph.invalidate(c, minStartUs);
       await c.run('COMMIT');
+      this.commits++;
       invalidated();
+      this.epochs.commit(pending);
       for (const d of batch) this.recent.add(d.traceId, d.id);
     } catch (e) {
       await c.run('ROLLBACK').catch(() => undefined);
@@ -191,7 +246,9 @@ export class DuckDbStore implements Store {
   async getDocuments(traceIds: string[]): Promise<Map<string, StoredDocument[]>> {
     const out = new Map<string, StoredDocument[]>();
     if (traceIds.length === 0) return out;
-    const { where, params } = byTraceIds(traceIds);
+    const by = byTraceEpochs(await this.epochsOf(traceIds));
+    if (!by) return out;
+    const { where, params } = by;
     // Oldest first, so a later version of a document overwrites an older one that outlived RecentDocuments.
     const r = await this.reader.runAndReadAll(
       `SELECT trace_id, id, document FROM documents WHERE ${where} ORDER BY received_us`,
@@ -214,7 +271,9 @@ export class DuckDbStore implements Store {
 
   async getSpans(traceIds: string[]): Promise<SpanRow[]> {
     if (traceIds.length === 0) return [];
-    const { where, params } = byTraceIds(traceIds);
+    const by = byTraceEpochs(await this.epochsOf(traceIds));
+    if (!by) return [];
+    const { where, params } = by;
     // Two connections, so both reads run at once.
     const [spans, anns] = await Promise.all([
       this.reader.runAndReadAll(
@@ -238,6 +297,23 @@ export class DuckDbStore implements Store {
       row.annotations.push({ key: String(key), value: (s ?? n ?? b) as string | number | boolean });
     }
     return [...byKey.values()];
+  }
+
+  /**
+   * The epochs the traces' rows are stored under (trace-epochs.ts). Concurrent reads of the
+   * same traces (BatchGetTraces asks for documents and span rows at once) share one query,
+   * unless a write committed in between.
+   */
+  private epochsOf(traceIds: string[]): Promise<Map<string, number[]>> {
+    const key = `${this.commits} ${traceIds.join(' ')}`;
+    let read = this.epochReads.get(key);
+    if (!read) {
+      read = epochsOf(this.reader, traceIds, this.keyFilter, this.epochRange);
+      this.epochReads.set(key, read);
+      const forget = () => this.epochReads.delete(key);
+      read.then(forget, forget);
+    }
+    return read;
   }
 
   async findTraces(q: TraceQuery): Promise<TracePage> {
@@ -371,19 +447,10 @@ function lastVersions(batch: IngestedDocument[]): IngestedDocument[] {
   return [...last.values()];
 }
 
-/** `trace_epoch_s` lets DuckDB's zone maps skip row groups; `trace_id` picks the rows. */
-function byTraceIds(traceIds: string[]): { where: string; params: (string | number)[] } {
-  const params: (string | number)[] = [];
-  const parts = traceIds.map((id) => {
-    params.push(traceIdEpochSeconds(id), id);
-    return '(trace_epoch_s = ? AND trace_id = ?)';
-  });
-  return { where: `(${parts.join(' OR ')})`, params };
-}
-
-function appendSpan(a: DuckDBAppender, r: SpanRow): void {
+/** Appends one span row stored under `epoch` (the document's `trace_epoch_s`, trace-epochs.ts). */
+function appendSpan(a: DuckDBAppender, r: SpanRow, epoch: bigint): void {
   a.appendVarchar(r.traceId);
-  a.appendBigInt(BigInt(r.traceEpochS));
+  a.appendBigInt(epoch);
   a.appendVarchar(r.id);
   nullable(a, r.parentId);
   a.appendVarchar(r.docId);

@@ -1,8 +1,11 @@
 /**
  * DuckDB tables. Rows are appended in arrival order, which is close to trace-start order, so
  * DuckDB's per-row-group min/max (zone maps) on `trace_epoch_s` (the time written in the trace
- * id) prune a trace-by-id lookup down to a few row groups without a secondary index; every
- * lookup by id therefore filters on `trace_epoch_s` as well as `trace_id`. See docs/adr/0002.
+ * id, or for ids without one a real time that `trace_times` records) prune a trace-by-id lookup
+ * down to a few row groups without a secondary index; every lookup by id therefore filters on
+ * `trace_epoch_s` as well as `trace_id`. See docs/adr/0002 and 0010, and trace-epochs.ts.
+ * Statements are idempotent and run at every open, so a file of an earlier version gains what
+ * it lacks and keeps its data.
  */
 export const DUCKDB_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS documents (
@@ -54,6 +57,16 @@ export const DUCKDB_SCHEMA = [
     str_value VARCHAR,
     num_value DOUBLE,
     bool_value BOOLEAN
+  )`,
+  // The epochs rows of a trace were stored under when its id's own epoch was not a time for
+  // them (OpenTelemetry ids, late segments): one row per (trace, epoch), usually one per trace.
+  // `trace_key` is 32 random bits of the id (trace-epochs.ts), so a lookup scans one INTEGER
+  // column and compares `trace_id` only where the key matched. Files from before it existed
+  // stored every row under the id's own epoch, which lookups always include.
+  `CREATE TABLE IF NOT EXISTS trace_times (
+    trace_key INTEGER NOT NULL,
+    trace_id VARCHAR NOT NULL,
+    epoch_s BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS groups (
     name VARCHAR PRIMARY KEY,

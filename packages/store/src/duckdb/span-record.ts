@@ -1,4 +1,4 @@
-import type { SpanRow } from '@fluoro/model';
+import { type SpanRow, traceIdEpochSeconds } from '@fluoro/model';
 
 /** The `spans` columns in table order (the appender writes them in this order too). */
 export const SPAN_COLUMNS = [
@@ -45,7 +45,9 @@ export function fromSpanRecord(r: SpanRecord): SpanRow {
   const n = (k: string): number | null => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
   return {
     traceId: String(r['trace_id']),
-    traceEpochS: Number(r['trace_epoch_s']),
+    // The id's epoch, as toSpanRows gave it: DuckDB may store another time in trace_epoch_s
+    // for ids without one (duckdb/trace-epochs.ts).
+    traceEpochS: traceIdEpochSeconds(String(r['trace_id'])),
     id: String(r['id']),
     parentId: s('parent_id'),
     docId: String(r['doc_id']),
