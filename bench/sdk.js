@@ -14,6 +14,7 @@
 // OTLP/HTTP to a sink here too, and is also measured with an exporter that discards its spans
 // (a reference: no deployment runs that way). The driver counts what reached each sink.
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -409,6 +410,35 @@ async function startUdpSink() {
   };
 }
 
+/**
+ * What one datagram costs the sender, in `send()`, when the collector has been idle since the
+ * last one, against one in a burst of 64: why Fluoro's emitter sends in bursts (ADR 0006). The
+ * kernel wakes an idle receiver on the sender's CPU.
+ */
+async function udpSendCost(address) {
+  const [host, port] = address.split(':');
+  const socket = createSocket('udp4');
+  await new Promise((resolve) => socket.connect(Number(port), host, resolve));
+  const payload = Buffer.alloc(600, 'x');
+  const perSend = async (burst, turns) => {
+    let ms = 0;
+    for (let i = 0; i < turns; i++) {
+      const idleUntil = performance.now() + 0.2; // 200 µs of other work: the collector idles
+      while (performance.now() < idleUntil);
+      const t = performance.now();
+      for (let k = 0; k < burst; k++) socket.send(payload);
+      ms += performance.now() - t;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return (ms * 1000) / (turns * burst);
+  };
+  await perSend(8, 200);
+  const alone = await perSend(1, 2000);
+  const inBurst = await perSend(64, 200);
+  socket.close();
+  return { alone, inBurst };
+}
+
 /** An OTLP/HTTP endpoint that accepts every export and counts the spans in it. */
 async function startOtlpSink() {
   let spans = 0;
@@ -518,6 +548,7 @@ export async function runSdkBench() {
       await once(child, 'exit');
     }
   }
+  const send = ONLY.test('udp') ? await udpSendCost(sinkAddress) : undefined;
   const datagrams = await udp.count();
   udp.child.kill();
   otlp.server.close();
@@ -570,6 +601,10 @@ export async function runSdkBench() {
       .spans()
       .toLocaleString('en-US')} spans at the OTLP sink)\n`,
   );
+  if (send)
+    console.log(
+      `udp: one datagram to an idle collector ${send.alone.toFixed(2)} µs in send(), one in a burst of 64 ${send.inBurst.toFixed(2)} µs (${(send.alone / send.inBurst).toFixed(1)}×: why the SDK sends in bursts)\n`,
+    );
   return rows;
 }
 

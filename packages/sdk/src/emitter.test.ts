@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { MAX_DATAGRAM_BYTES, PROTOCOL_HEADER, UdpEmitter } from './emitter.js';
+import { BURST_BYTES, MAX_DATAGRAM_BYTES, PROTOCOL_HEADER, UdpEmitter } from './emitter.js';
 import { capture, configure, flush, getCurrent, shutdown, stats, traceSegment } from './index.js';
 import { DropCounter } from './logger.js';
 import { APPS, get } from './test-support/apps.test-helpers.js';
@@ -170,6 +170,24 @@ describe('the emitter', () => {
       '0000000000000003',
     ]);
     expect(emitter.sentCount).toBe(3);
+    expect(drops.snapshot()).toEqual({});
+    await emitter.close();
+  });
+
+  test('once a burst of bytes waits, it leaves in the next event-loop turn', async () => {
+    const drops = new DropCounter(() => quiet);
+    const emitter = new UdpEmitter('127.0.0.1', collector.port, drops);
+    emitter.send('{"id":"00000000000000aa","name":"first","trace_id":"t"}');
+    await emitter.flush(); // connected
+    const doc = (i: number) =>
+      `{"id":"${i.toString(16).padStart(16, '0')}","name":"${'n'.repeat(900)}","trace_id":"t"}`;
+    const count = Math.ceil(BURST_BYTES / 900) + 1;
+    for (let i = 1; i <= count; i++) emitter.send(doc(i));
+    await new Promise(setImmediate);
+    await new Promise(setImmediate);
+    // Without flush(): the byte threshold, not the 100 ms timer, sent them.
+    expect(emitter.sentCount).toBe(count + 1);
+    await collector.waitFor((docs) => docs.length === count + 1);
     expect(drops.snapshot()).toEqual({});
     await emitter.close();
   });

@@ -94,6 +94,22 @@ describe('@fluoro/sdk as installed', () => {
     await collector.waitFor(() => descendants(collector.trace(big!.trace_id!)[0]!).length === 400);
   });
 
+  test('a script that simply ends, without flush(), still sends what it traced', async () => {
+    // Segments wait up to 100 ms to leave in a burst on a timer that does not hold the process
+    // open; sending when the event loop empties ('beforeExit') is what delivers these.
+    await node(
+      `
+      import { configure, flush, traceSegment } from '@fluoro/sdk';
+      configure({ name: 'one-shot', sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 1 } }, centralized: false } });
+      await traceSegment('warm-up', () => {});
+      await flush(); // the socket is connected: what follows waits for the burst timer
+      for (let i = 0; i < 3; i++) await traceSegment('one-shot', (s) => s.addAnnotation('i', i));
+      `,
+      { AWS_XRAY_DAEMON_ADDRESS: collector.address, AWS_XRAY_TRACING_NAME: '' },
+    );
+    await collector.waitFor((docs) => docs.filter((d) => d.name === 'one-shot').length === 3);
+  });
+
   test('with no daemon listening a plain Node app runs to completion and nothing throws', async () => {
     const { stdout, stderr } = await node(
       `
