@@ -14,8 +14,8 @@ import { traceIdEpochSeconds, XRAY_TRACE_ID } from '@fluoro/model';
 /**
  * How far before a document's start its trace id's time may be and still be taken as a time.
  * X-Ray accepts ids up to 28 days old, but the window is also the chance that a random epoch
- * passes as a time (28 days: 1 in 1,770, several per row group at OTLP rates, each widening its
- * row group's min/max by up to 28 days; 1 hour: 1 in 1.2 million). A segment that starts more
+ * passes as a time (28 days: 1 in 1,770, so several to dozens per row group at OTLP rates, each
+ * widening its row group's min/max by up to 28 days; 1 hour: 1 in 1.1 million). A segment that starts more
  * than an hour after its trace began (a slow queue consumer) gets a `trace_times` row: found
  * all the same, at the cost of one row.
  */
