@@ -7,6 +7,8 @@ export type {
   GroupRecord,
   IngestedDocument,
   SamplingRuleRecord,
+  SamplingStatisticsRecord,
+  SamplingStatisticsSum,
   SqlPredicate,
   Store,
   TimeRangeType,
@@ -14,3 +16,4 @@ export type {
   TracePage,
   TraceQuery,
 } from './store.js';
+export { SAMPLING_STATISTICS_KEPT_US } from './store.js';

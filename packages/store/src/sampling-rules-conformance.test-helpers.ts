@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closedAfterEach, type StoreFactory } from './conformance.test-helpers.js';
-import type { SamplingRuleRecord } from './store.js';
+import type { SamplingRuleRecord, SamplingStatisticsRecord } from './store.js';
 
 /** A rule with every field set to something that would show if a store lost or swapped it. */
 export const samplingRule = (
@@ -24,6 +24,21 @@ export const samplingRule = (
   createdAtUs: 1_790_000_000_123_456,
   modifiedAtUs: 1_790_000_100_654_321,
   ...more,
+});
+
+/** One client's report for a rule, received `agoS` seconds before now. */
+export const statistics = (
+  ruleName: string,
+  clientId: string,
+  agoS: number,
+  counts: [requests: number, sampled: number, borrowed: number],
+): SamplingStatisticsRecord => ({
+  ruleName,
+  clientId,
+  receivedUs: Date.now() * 1000 - agoS * 1e6,
+  requestCount: counts[0],
+  sampledCount: counts[1],
+  borrowCount: counts[2],
 });
 
 /** The sampling-rule behaviour every store must have (create, replace, list in order, delete, survive a reopen). */
@@ -85,6 +100,47 @@ export function describeSamplingRuleConformance(name: string, stores: StoreFacto
       await s.deleteSamplingRule('gone');
       const again = await reopen(s);
       expect(await again.listSamplingRules()).toEqual([samplingRule('kept', 3)]);
+    });
+
+    it('sums reported statistics per rule over clients since a time, and keeps them across a reopen', async () => {
+      const s = await open();
+      expect(await s.samplingStatisticsSince(0)).toEqual([]);
+      await s.addSamplingStatistics([
+        statistics('health', 'client-a', 5, [10, 2, 1]),
+        statistics('health', 'client-b', 5, [7, 3, 0]),
+        statistics('checkout', 'client-a', 5, [4, 4, 0]),
+      ]);
+      await s.addSamplingStatistics([statistics('health', 'client-a', 15, [100, 50, 5])]);
+      await s.addSamplingStatistics([]);
+      // Large counts survive (UInt64 sums come back as JSON strings from ClickHouse).
+      await s.addSamplingStatistics([statistics('big', 'client-c', 1, [3_000_000_000, 2_000_000_000, 0])]);
+      const sinceUs = Date.now() * 1000 - 10e6;
+      const expected = [
+        { ruleName: 'big', requestCount: 3_000_000_000, sampledCount: 2_000_000_000, borrowCount: 0 },
+        { ruleName: 'checkout', requestCount: 4, sampledCount: 4, borrowCount: 0 },
+        { ruleName: 'health', requestCount: 17, sampledCount: 5, borrowCount: 1 },
+      ];
+      expect(await s.samplingStatisticsSince(sinceUs)).toEqual(expected);
+      expect((await s.samplingStatisticsSince(sinceUs - 10e6)).find((r) => r.ruleName === 'health')).toEqual({
+        ruleName: 'health',
+        requestCount: 117,
+        sampledCount: 55,
+        borrowCount: 6,
+      });
+      expect(await s.samplingStatisticsSince(Date.now() * 1000 + 1e6)).toEqual([]);
+      const again = await reopen(s);
+      expect(await again.samplingStatisticsSince(sinceUs)).toEqual(expected);
+    });
+
+    it('deletes statistics received more than a day ago and keeps recent ones', async () => {
+      const s = await open();
+      await s.addSamplingStatistics([
+        statistics('old', 'client-a', 3 * 86_400, [9, 9, 9]),
+        statistics('recent', 'client-a', 1800, [1, 1, 0]),
+      ]);
+      expect(await s.samplingStatisticsSince(0)).toEqual([
+        { ruleName: 'recent', requestCount: 1, sampledCount: 1, borrowCount: 0 },
+      ]);
     });
   });
 }

@@ -97,6 +97,16 @@ export interface Store {
   listSamplingRules(): Promise<SamplingRuleRecord[]>;
   /** Deletes the sampling rule with this name; resolves false when there was none. */
   deleteSamplingRule(name: string): Promise<boolean>;
+  /**
+   * Appends the statistics SDK clients reported for their rules (GetSamplingTargets). Rows
+   * received more than a day ago may be deleted (each store prunes them as it goes).
+   */
+  addSamplingStatistics(rows: SamplingStatisticsRecord[]): Promise<void>;
+  /**
+   * Per rule, the sums of the statistics received at or after `sinceUs`, ordered by rule name;
+   * rules with no such row are absent. Several processes sharing a store see the same sums.
+   */
+  samplingStatisticsSince(sinceUs: number): Promise<SamplingStatisticsSum[]>;
   /** Flushes and releases the store; safe to call twice. */
   close(): Promise<void>;
 }
@@ -143,3 +153,25 @@ export interface SamplingRuleRecord {
   createdAtUs: number;
   modifiedAtUs: number;
 }
+
+/** What one SDK client reported for one rule over its last interval (X-Ray's SamplingStatisticsDocument). */
+export interface SamplingStatisticsRecord {
+  ruleName: string;
+  clientId: string;
+  /** When Fluoro received the report (its own clock, not the client's), epoch µs. */
+  receivedUs: number;
+  requestCount: number;
+  sampledCount: number;
+  borrowCount: number;
+}
+
+/** A rule's statistics summed over clients and reports. */
+export interface SamplingStatisticsSum {
+  ruleName: string;
+  requestCount: number;
+  sampledCount: number;
+  borrowCount: number;
+}
+
+/** Statistics rows older than this are deleted (the API reads only the last minute). */
+export const SAMPLING_STATISTICS_KEPT_US = 86_400e6;

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeGroupConformance } from '../groups-conformance.test-helpers.js';
-import { describeSamplingRuleConformance, samplingRule } from '../sampling-rules-conformance.test-helpers.js';
+import {
+  describeSamplingRuleConformance,
+  samplingRule,
+  statistics,
+} from '../sampling-rules-conformance.test-helpers.js';
 import type { Store } from '../store.js';
 import {
   type ClickHouseServer,
@@ -45,6 +49,12 @@ describeWithClickHouse('ClickHouse groups and sampling rules on one clickhouse-s
       expect((await a.listSamplingRules())[0]?.fixedRate).toBe(0);
       expect(await b.deleteSamplingRule('from-a')).toBe(true);
       expect(await a.listSamplingRules()).toEqual([]);
+      // A collector stores what SDKs report; an api process sums it.
+      await a.addSamplingStatistics([statistics('from-a', 'client-a', 1, [6, 2, 1])]);
+      await b.addSamplingStatistics([statistics('from-a', 'client-b', 1, [4, 1, 0])]);
+      expect(await b.samplingStatisticsSince(0)).toEqual([
+        { ruleName: 'from-a', requestCount: 10, sampledCount: 3, borrowCount: 1 },
+      ]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -6,12 +6,15 @@ import type {
   GroupRecord,
   IngestedDocument,
   SamplingRuleRecord,
+  SamplingStatisticsRecord,
+  SamplingStatisticsSum,
   Store,
   TracePage,
   TraceQuery,
 } from '../store.js';
 import { ClickHouseGroups } from './clickhouse-groups.js';
 import { ClickHouseSamplingRules } from './clickhouse-sampling-rules.js';
+import { ClickHouseSamplingStatistics } from './clickhouse-sampling-statistics.js';
 import { featuresOf, type ServerFeatures } from './features.js';
 import { findTracesSql } from './find-traces-sql.js';
 import { GRAPH_WINDOW, GRAPH_WINDOW_COLUMNS, graphStatsSql, toGraphStatRow } from './graph-stats-sql.js';
@@ -78,6 +81,7 @@ export class ClickHouseStore implements Store {
   private readonly writeOptions: RequestOptions;
   private readonly groups: ClickHouseGroups;
   private readonly samplingRules: ClickHouseSamplingRules;
+  private readonly samplingStatistics: ClickHouseSamplingStatistics;
 
   private constructor(
     private readonly http: ClickHouseHttp,
@@ -100,6 +104,12 @@ export class ClickHouseStore implements Store {
     };
     this.groups = new ClickHouseGroups(http, this.readOptions, this.writeOptions);
     this.samplingRules = new ClickHouseSamplingRules(http, this.readOptions, this.writeOptions);
+    this.samplingStatistics = new ClickHouseSamplingStatistics(
+      http,
+      target.database,
+      this.readOptions,
+      this.writeOptions,
+    );
   }
 
   /**
@@ -280,6 +290,14 @@ export class ClickHouseStore implements Store {
 
   deleteSamplingRule(name: string): Promise<boolean> {
     return this.samplingRules.delete(name);
+  }
+
+  addSamplingStatistics(rows: SamplingStatisticsRecord[]): Promise<void> {
+    return this.samplingStatistics.add(rows);
+  }
+
+  samplingStatisticsSince(sinceUs: number): Promise<SamplingStatisticsSum[]> {
+    return this.samplingStatistics.since(sinceUs);
   }
 
   async close(): Promise<void> {

@@ -245,6 +245,11 @@ export const MIGRATIONS: Migration[] = [
     description: 'sampling_rules',
     steps: (target) => [samplingRulesTable(target)],
   },
+  {
+    version: 4,
+    description: 'sampling_statistics',
+    steps: (target) => [samplingStatisticsTable(target)],
+  },
 ];
 
 /**
@@ -299,6 +304,30 @@ function samplingRulesTable(target: SchemaTarget): string {
   row_version UInt64
 ) ENGINE = ${engine}
 ORDER BY name`;
+}
+
+/**
+ * What SDK clients report for each rule every ~10 s (clickhouse-sampling-statistics.ts): plain
+ * appended rows, replicated to every server in cluster mode like the rules (any api process
+ * sums what any collector wrote). Day partitions of the time Fluoro received them, so old
+ * rows go by dropping partitions, which 18.16 can do (table TTL needs 19.6).
+ */
+function samplingStatisticsTable(target: SchemaTarget): string {
+  const db = target.database;
+  const engine = target.cluster
+    ? `ReplicatedMergeTree('/clickhouse/fluoro/${db}/sampling_statistics', '{shard}-{replica}')`
+    : 'MergeTree()';
+  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_statistics${onCluster(target)} (
+  rule_name String,
+  client_id String,
+  received_us Int64,
+  request_count UInt64,
+  sampled_count UInt64,
+  borrow_count UInt64,
+  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(received_us, 1000000))
+) ENGINE = ${engine}
+PARTITION BY toDate(received_time)
+ORDER BY (received_time, rule_name)`;
 }
 
 /** The table that records applied migrations (replicated to every server in cluster mode). */

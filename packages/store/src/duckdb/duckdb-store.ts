@@ -13,6 +13,8 @@ import type {
   GroupRecord,
   IngestedDocument,
   SamplingRuleRecord,
+  SamplingStatisticsRecord,
+  SamplingStatisticsSum,
   Store,
   TracePage,
   TraceQuery,
@@ -21,6 +23,7 @@ import { DuckDbGraph } from './duckdb-graph.js';
 import { DuckDbGroups } from './duckdb-groups.js';
 import { deleteOlderThan, type RetentionResult } from './duckdb-retention.js';
 import { DuckDbSamplingRules } from './duckdb-sampling-rules.js';
+import { DuckDbSamplingStatistics } from './duckdb-sampling-statistics.js';
 import { DUCKDB_SCHEMA } from './schema.js';
 import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
 import {
@@ -58,6 +61,7 @@ export class DuckDbStore implements Store {
   private graph!: DuckDbGraph;
   private groupsStore: Promise<DuckDbGroups> | undefined;
   private rulesStore: Promise<DuckDbSamplingRules> | undefined;
+  private statisticsStore: Promise<DuckDbSamplingStatistics> | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionDays: number | undefined;
   /** The epochs given lately to traces whose id carries no usable time (trace-epochs.ts). */
@@ -412,6 +416,20 @@ export class DuckDbStore implements Store {
     return this.rulesStore;
   }
 
+  addSamplingStatistics(rows: SamplingStatisticsRecord[]): Promise<void> {
+    return this.samplingStatistics().then((s) => s.add(rows));
+  }
+
+  samplingStatisticsSince(sinceUs: number): Promise<SamplingStatisticsSum[]> {
+    return this.samplingStatistics().then((s) => s.since(sinceUs));
+  }
+
+  private samplingStatistics(): Promise<DuckDbSamplingStatistics> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    this.statisticsStore ??= this.instance.connect().then((c) => new DuckDbSamplingStatistics(c));
+    return this.statisticsStore;
+  }
+
   graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
     return this.graph.graphStats(q);
   }
@@ -428,6 +446,7 @@ export class DuckDbStore implements Store {
     this.closed = true;
     if (this.groupsStore) (await this.groupsStore).close();
     if (this.rulesStore) (await this.rulesStore).close();
+    if (this.statisticsStore) (await this.statisticsStore).close();
     this.graph.close();
     await this.writer.run('CHECKPOINT').catch(() => undefined);
     this.writer.closeSync();

@@ -93,4 +93,14 @@ export const DUCKDB_SCHEMA = [
     created_us BIGINT NOT NULL,
     modified_us BIGINT NOT NULL
   )`,
+  // What SDK clients report for each rule every ~10 s (duckdb-sampling-statistics.ts); rows
+  // older than a day are deleted as new ones arrive.
+  `CREATE TABLE IF NOT EXISTS sampling_statistics (
+    rule_name VARCHAR NOT NULL,
+    client_id VARCHAR NOT NULL,
+    received_us BIGINT NOT NULL,
+    request_count BIGINT NOT NULL,
+    sampled_count BIGINT NOT NULL,
+    borrow_count BIGINT NOT NULL
+  )`,
 ];
