@@ -112,7 +112,9 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       // Rule changes change what every service records: they need the token when one is set.
       .post('/CreateSamplingRule', sampling.createSamplingRule)
       .post('/UpdateSamplingRule', sampling.updateSamplingRule)
-      .post('/DeleteSamplingRule', sampling.deleteSamplingRule);
+      .post('/DeleteSamplingRule', sampling.deleteSamplingRule)
+      // What the SDKs reported: read by people, so behind the token like the rest of the API.
+      .post('/SamplingStatisticSummaries', sampling.getSamplingStatisticSummaries);
     registerServiceGraphRoutes(router, options.store);
   }
   const serveConsole =

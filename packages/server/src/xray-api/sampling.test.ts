@@ -2,6 +2,7 @@ import {
   CreateSamplingRuleCommand,
   DeleteSamplingRuleCommand,
   GetSamplingRulesCommand,
+  GetSamplingStatisticSummariesCommand,
   GetSamplingTargetsCommand,
   InvalidRequestException,
   paginateGetSamplingRules,
@@ -313,6 +314,99 @@ describe('sampling rules through @aws-sdk/client-xray', () => {
   });
 });
 
+describe('sampling statistics through @aws-sdk/client-xray', () => {
+  let server: FluoroServer;
+  let xray: XRayClient;
+  beforeAll(async () => {
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    server = await startFluoroServer({ store, http: { host: '127.0.0.1', port: 0 }, consoleDir: false });
+    xray = client(server.addresses.http);
+  });
+  afterAll(async () => {
+    xray?.destroy();
+    await server?.stop();
+  });
+
+  const report = (ClientID: string, docs: object[]) =>
+    fetch(`${server.addresses.http}/SamplingTargets`, {
+      method: 'POST',
+      body: JSON.stringify({
+        SamplingStatisticsDocuments: docs.map((d) => ({ ClientID, Timestamp: Date.now() / 1000, ...d })),
+      }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown[]> }));
+
+  it('sums what the clients reported in SamplingTargets over the last minute, per rule', async () => {
+    await xray.send(
+      new CreateSamplingRuleCommand({ SamplingRule: rule('checkout', { URLPath: '/checkout' }) }),
+    );
+    const summaries = async () =>
+      (await xray.send(new GetSamplingStatisticSummariesCommand({}))).SamplingStatisticSummaries ?? [];
+    expect(await summaries()).toEqual([]);
+    // Through the real AWS SDK's GetSamplingTargets, as an SDK client reports.
+    await xray.send(
+      new GetSamplingTargetsCommand({
+        SamplingStatisticsDocuments: [
+          {
+            RuleName: 'checkout',
+            ClientID: 'a'.repeat(24),
+            Timestamp: new Date(),
+            RequestCount: 12,
+            SampledCount: 3,
+            BorrowCount: 1,
+          },
+          {
+            RuleName: 'Default',
+            ClientID: 'a'.repeat(24),
+            Timestamp: new Date(),
+            RequestCount: 40,
+            SampledCount: 40,
+          },
+        ],
+      }),
+    );
+    const b = await report('b'.repeat(24), [
+      { RuleName: 'checkout', RequestCount: 8, SampledCount: 2, BorrowCount: 0 },
+      // Malformed: skipped, and the call still answers with targets for the good ones.
+      { RuleName: 'Default', RequestCount: -1, SampledCount: 0, BorrowCount: 0 },
+      { RuleName: 'unknown-rule', RequestCount: 5, SampledCount: 5, BorrowCount: 0 },
+    ]);
+    expect(b.status).toBe(200);
+    expect(b.body['SamplingTargetDocuments']?.map((d) => (d as { RuleName: string }).RuleName)).toEqual([
+      'checkout',
+      'Default',
+    ]);
+    expect(b.body['UnprocessedStatistics']?.map((d) => (d as { RuleName: string }).RuleName)).toEqual([
+      'unknown-rule',
+    ]);
+    for (const bad of [
+      { RuleName: 'checkout', RequestCount: 1.5, SampledCount: 0 },
+      { RuleName: 'checkout', RequestCount: '7', SampledCount: 0 },
+      { RuleName: 'checkout', SampledCount: 1 },
+      { RuleName: 'checkout', RequestCount: 1, SampledCount: 1, BorrowCount: -2 },
+    ]) {
+      expect((await report('c'.repeat(24), [bad])).status).toBe(200);
+    }
+    const beforeMs = Date.now();
+    const got = await summaries();
+    expect(got.map((s) => [s.RuleName, s.RequestCount, s.SampledCount, s.BorrowCount]).sort()).toEqual([
+      ['Default', 40, 40, 0],
+      ['checkout', 20, 5, 1],
+    ]);
+    // Timestamp is the window's start: a minute before the call.
+    for (const s of got) {
+      expect(s.Timestamp?.getTime()).toBeGreaterThanOrEqual(beforeMs - 60_000);
+      expect(s.Timestamp?.getTime()).toBeLessThanOrEqual(Date.now() - 60_000);
+    }
+    // A deleted rule's statistics are no longer summarised.
+    await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'checkout' }));
+    expect((await summaries()).map((s) => s.RuleName)).toEqual(['Default']);
+    // No NextToken is ever given out, so none is accepted.
+    expect(await invalid(xray.send(new GetSamplingStatisticSummariesCommand({ NextToken: 'x' })))).toMatch(
+      /NextToken/,
+    );
+  });
+});
+
 describe('the Default rule at start', () => {
   it('stores rates given at start, keeps stored ones without them, and falls back to every request', async () => {
     const store = await DuckDbStore.open({ path: ':memory:' });
@@ -362,6 +456,7 @@ describe('sampling rules with an auth token', () => {
       ['/CreateSamplingRule', create],
       ['/UpdateSamplingRule', { SamplingRuleUpdate: { RuleName: 'Default', FixedRate: 0 } }],
       ['/DeleteSamplingRule', { RuleName: 'guarded' }],
+      ['/SamplingStatisticSummaries', {}],
     ] as const) {
       const res = await post(path, body);
       expect([path, res.status, res.headers.get('x-amzn-errortype')]).toEqual([

@@ -1,4 +1,4 @@
-import type { SamplingRuleRecord, Store } from '@fluoro/store';
+import type { SamplingRuleRecord, SamplingStatisticsRecord, Store } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
 import { asObject, optionalString } from '../http/read-input.js';
 import { ReservoirShares } from './reservoir-shares.js';
@@ -31,6 +31,12 @@ const TARGET_INTERVAL_S = 10;
 const RULES_MAX_AGE_MS = TARGET_INTERVAL_S * 1000;
 /** How long a quota handed out stays valid if the client hears nothing more. */
 const QUOTA_TTL_S = 5 * 60;
+/**
+ * GetSamplingStatisticSummaries sums the reports received in this window before the call:
+ * six report intervals, so every client has reported several times and one late or missed
+ * report moves the numbers little.
+ */
+export const STATISTICS_WINDOW_S = 60;
 /** GetSamplingRules page size. */
 const PAGE_SIZE = 100;
 
@@ -52,6 +58,7 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
   // When this process last saw the rules change (a delete leaves no ModifiedAt behind); at start
   // it is the start, so SDK clients that fetched rules from elsewhere fetch them again once.
   let changedAtUs = startedUs;
+  let statisticsFailing = false;
 
   /** Reads the rules from the store (Default added when none is stored) and caches them. */
   const load = async (): Promise<SamplingRuleRecord[]> => {
@@ -126,6 +133,7 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
       const nowMs = Date.now();
       const targets = new Map<string, object>();
       const unknown = new Set<string>();
+      const statistics: SamplingStatisticsRecord[] = [];
       for (const d of Array.isArray(docs) ? docs : []) {
         const { RuleName: name, ClientID: clientId } = (d ?? {}) as {
           RuleName?: unknown;
@@ -137,6 +145,9 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           unknown.add(name);
           continue;
         }
+        const counts = statisticsOf(d);
+        if (counts && typeof clientId === 'string')
+          statistics.push({ ruleName: name, clientId, receivedUs: nowMs * 1000, ...counts });
         targets.set(name, {
           RuleName: name,
           FixedRate: rule.fixedRate,
@@ -144,6 +155,18 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           ReservoirQuotaTTL: nowMs / 1000 + QUOTA_TTL_S,
           Interval: TARGET_INTERVAL_S,
         });
+      }
+      // The SDK needs its targets more than Fluoro needs the counts: a store that cannot take
+      // them costs the numbers of this report, not the answer.
+      try {
+        await store.addSamplingStatistics(statistics);
+        statisticsFailing = false;
+      } catch (e) {
+        if (!statisticsFailing)
+          console.error(
+            `fluoro: storing sampling statistics failed (until it works again): ${(e as Error).message}`,
+          );
+        statisticsFailing = true;
       }
       const lastModifiedUs = Math.max(changedAtUs, ...[...byName.values()].map((r) => r.modifiedAtUs));
       return {
@@ -156,6 +179,26 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           ErrorCode: 'ResourceNotFoundException',
           Message: `no sampling rule named ${RuleName}`,
         })),
+      };
+    },
+    getSamplingStatisticSummaries: async ({ body }: Body) => {
+      // Every rule fits one page, so no NextToken is ever returned and none is valid.
+      if (optionalString(asObject(body), 'NextToken') !== undefined)
+        throw invalidRequest('NextToken is not a token this operation returned');
+      const sinceUs = (Date.now() - STATISTICS_WINDOW_S * 1000) * 1000;
+      const [sums, current] = await Promise.all([store.samplingStatisticsSince(sinceUs), rules(0)]);
+      // A rule deleted within the window no longer has a summary.
+      const names = new Set(current.map((r) => r.name));
+      return {
+        SamplingStatisticSummaries: sums
+          .filter((s) => names.has(s.ruleName))
+          .map((s) => ({
+            RuleName: s.ruleName,
+            Timestamp: sinceUs / 1e6,
+            RequestCount: s.requestCount,
+            SampledCount: s.sampledCount,
+            BorrowCount: s.borrowCount,
+          })),
       };
     },
     createSamplingRule: async ({ body }: Body) => {
@@ -184,6 +227,22 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
       return { SamplingRuleRecord: toApiRecord(rule) };
     },
   };
+}
+
+/**
+ * The counts of a SamplingStatisticsDocument, or undefined when one is missing or not a
+ * non-negative integer (BorrowCount may be absent: X-Ray makes it optional).
+ */
+function statisticsOf(
+  d: unknown,
+): { requestCount: number; sampledCount: number; borrowCount: number } | undefined {
+  const o = d as Record<string, unknown>;
+  const count = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
+  const requestCount = count(o['RequestCount']);
+  const sampledCount = count(o['SampledCount']);
+  const borrowCount = o['BorrowCount'] === undefined ? 0 : count(o['BorrowCount']);
+  if (requestCount === undefined || sampledCount === undefined || borrowCount === undefined) return undefined;
+  return { requestCount, sampledCount, borrowCount };
 }
 
 function toToken(r: SamplingRuleRecord): string {
