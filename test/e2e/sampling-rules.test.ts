@@ -11,11 +11,13 @@ import {
   CreateSamplingRuleCommand,
   DeleteSamplingRuleCommand,
   GetSamplingRulesCommand,
+  GetSamplingStatisticSummariesCommand,
   InvalidRequestException,
   type SamplingRule,
   UpdateSamplingRuleCommand,
   type XRayClient,
 } from '@aws-sdk/client-xray';
+import { CentralizedSampler, LocalSampler } from '@fluoro/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ClickHouseServer,
@@ -232,5 +234,70 @@ describeWithClickHouse('sampling rules on one ClickHouse shared by several proce
     await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'shared' }));
     expect(await rules(collector.httpUrl)).toEqual([['Default', 1]]);
     xray.destroy();
+  });
+
+  it('statistics the SDK reports to a collector are summed by the API process', async () => {
+    const args = (role: string) => [
+      '--store',
+      'clickhouse',
+      '--clickhouse-url',
+      clickhouse.url,
+      '--clickhouse-database',
+      'fluoro_statistics_e2e',
+      '--role',
+      role,
+    ];
+    const api = await startFluoro({ args: args('api') });
+    processes.push(api);
+    const collector = await startFluoro({ args: args('collector') });
+    processes.push(collector);
+    const xray = api.xray();
+    await xray.send(
+      new CreateSamplingRuleCommand({ SamplingRule: rule('checkout', { URLPath: '/checkout' }) }),
+    );
+    const warnings: string[] = [];
+    const { hostname, port } = new URL(collector.httpUrl);
+    const sampler = new CentralizedSampler({
+      host: hostname,
+      port: Number(port),
+      fallback: new LocalSampler(),
+      logger: { error: (m) => warnings.push(m), warn: (m) => warnings.push(m), debug: () => {} },
+    });
+    try {
+      expect(await sampler.refreshRules()).toBe(true);
+      expect(sampler.ruleNames()).toEqual(['checkout', 'Default']);
+      // One pinned second: Default (rate 1, reservoir 1) borrows its first request, as the SDKs
+      // do before they hold a quota; checkout (rate 0, reservoir 0) traces none.
+      const nowMs = Date.now();
+      const decide = (path: string) =>
+        sampler.shouldSample({ serviceName: 'shop', path, method: 'GET' }, nowMs);
+      for (let i = 0; i < 5; i++)
+        expect(decide('/checkout')).toEqual({ sampled: false, ruleName: 'checkout' });
+      for (let i = 0; i < 3; i++) expect(decide('/other')).toEqual({ sampled: true, ruleName: 'Default' });
+      // The SDK's own report (what its 10 s timer calls), to the collector.
+      expect(await sampler.refreshTargets()).toBe(true);
+      decide('/checkout');
+      decide('/checkout');
+      expect(await sampler.refreshTargets()).toBe(true);
+      const { SamplingStatisticSummaries } = await xray.send(new GetSamplingStatisticSummariesCommand({}));
+      expect(
+        (SamplingStatisticSummaries ?? [])
+          .map((s) => [s.RuleName, s.RequestCount, s.SampledCount, s.BorrowCount])
+          .sort(),
+      ).toEqual([
+        ['Default', 3, 3, 1],
+        ['checkout', 7, 0, 0],
+      ]);
+      // The collector answers the SDKs, not people.
+      const refused = await fetch(`${collector.httpUrl}/SamplingStatisticSummaries`, {
+        method: 'POST',
+        body: '{}',
+      });
+      expect(refused.status).toBe(404);
+      expect(warnings).toEqual([]);
+    } finally {
+      sampler.stop();
+      xray.destroy();
+    }
   });
 });
