@@ -1,7 +1,8 @@
 /**
  * Sampling rules on the console's Settings page, in real headless Chromium (Debian's, driven by
  * playwright-core) against a real `fluoro up`, checked with the real `@aws-sdk/client-xray`:
- * what the form creates, edits and deletes is what the SDKs are served. Saves the Settings
+ * what the form creates, edits and deletes is what the SDKs are served, and the counts the SDKs
+ * report show beside each rule. Saves the Settings
  * screenshot the docs show (docs/screenshots/settings.png, with FLUORO_UPDATE_SCREENSHOTS=1).
  */
 import { mkdtempSync } from 'node:fs';
@@ -104,6 +105,10 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
         '/checkout*',
         '25%',
         '3',
+        // Nothing reported for it yet.
+        '—',
+        '—',
+        '—',
         'Edit Delete',
       ]);
       expect((await served()).get('checkout')).toMatchObject({
@@ -120,6 +125,55 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
         Version: 1,
       });
       await page.screenshot({ path: `${SHOTS}settings.png` });
+    });
+
+    it("shows the last minute's requests, traced and borrowed that the SDKs reported, per rule", async () => {
+      // Two SDK clients' reports, as their SamplingTargets calls carry them.
+      const report = async (
+        ClientID: string,
+        RequestCount: number,
+        SampledCount: number,
+        BorrowCount: number,
+      ) => {
+        const res = await fetch(`${fluoro.httpUrl}/SamplingTargets`, {
+          method: 'POST',
+          body: JSON.stringify({
+            SamplingStatisticsDocuments: [
+              {
+                RuleName: 'checkout',
+                ClientID,
+                Timestamp: Date.now() / 1000,
+                RequestCount,
+                SampledCount,
+                BorrowCount,
+              },
+            ],
+          }),
+        });
+        expect(res.status).toBe(200);
+      };
+      await report('a'.repeat(24), 30, 8, 1);
+      await report('b'.repeat(24), 12, 4, 0);
+      await page.reload();
+      await poll(() => row('checkout').locator('td').allTextContents()).toEqual([
+        'checkout',
+        '100',
+        'orders',
+        '*.example.com',
+        'POST',
+        '/checkout*',
+        '25%',
+        '3',
+        '42',
+        '12',
+        '1',
+        'Edit Delete',
+      ]);
+      // Default had no reports: dashes, not zeros.
+      expect((await row('Default').locator('td').allTextContents()).slice(8, 11)).toEqual(['—', '—', '—']);
+      expect(await page.locator('[data-testid=sampling-rules] th').allTextContents()).toContain(
+        'Requests/min',
+      );
     });
 
     it("edits the rule's rate", async () => {

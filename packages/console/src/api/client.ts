@@ -209,6 +209,25 @@ export function updateSamplingRule(
   }).then((r) => r.SamplingRuleRecord);
 }
 
+/** One rule's reports summed over clients (X-Ray's SamplingStatisticSummary). */
+export interface SamplingStatisticSummary {
+  RuleName: string;
+  /** The window's start, epoch seconds (Fluoro sums the last minute of reports). */
+  Timestamp: number;
+  RequestCount: number;
+  SampledCount: number;
+  BorrowCount: number;
+}
+
+/** GetSamplingStatisticSummaries: the rules SDKs reported for in the last minute (one page). */
+export function getSamplingStatisticSummaries(signal?: AbortSignal): Promise<SamplingStatisticSummary[]> {
+  return post<{ SamplingStatisticSummaries?: SamplingStatisticSummary[] }>(
+    '/SamplingStatisticSummaries',
+    {},
+    signal,
+  ).then((r) => r.SamplingStatisticSummaries ?? []);
+}
+
 export function deleteSamplingRule(name: string): Promise<unknown> {
   return post('/DeleteSamplingRule', { RuleName: name });
 }

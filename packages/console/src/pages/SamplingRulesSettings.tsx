@@ -3,6 +3,8 @@ import {
   createSamplingRule,
   deleteSamplingRule,
   getSamplingRules,
+  getSamplingStatisticSummaries,
+  type SamplingStatisticSummary,
   updateSamplingRule,
 } from '../api/client.js';
 import {
@@ -22,7 +24,8 @@ import { SamplingRuleForm } from './SamplingRuleForm.js';
 /**
  * Sampling rules (X-Ray's GetSamplingRules/CreateSamplingRule/UpdateSamplingRule/
  * DeleteSamplingRule): the rules the SDKs polling this server receive, in the order they try
- * them, with a form to create and edit them.
+ * them, with a form to create and edit them, and what the SDKs reported for each over the
+ * last minute (GetSamplingStatisticSummaries): requests matched, traced, and traced by borrowing.
  */
 export function SamplingRulesSettings() {
   const [rules, setRules] = useState<SamplingRuleRecord[] | undefined>();
@@ -30,6 +33,7 @@ export function SamplingRulesSettings() {
   const [error, setError] = useState<string | undefined>();
   const [editing, setEditing] = useState<{ form: RuleForm; isNew: boolean } | undefined>();
   const [tick, setTick] = useState(0);
+  const [stats, setStats] = useState<Map<string, SamplingStatisticSummary>>(new Map());
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: tick reloads after a change
   useEffect(() => {
@@ -39,6 +43,10 @@ export function SamplingRulesSettings() {
         setLoadError(undefined);
       })
       .catch((e: unknown) => setLoadError((e as Error).message));
+    // The counts are extra: when they cannot be read the rules still show, with dashes.
+    getSamplingStatisticSummaries()
+      .then((s) => setStats(new Map(s.map((x) => [x.RuleName, x]))))
+      .catch(() => setStats(new Map()));
   }, [tick]);
 
   const open = (form: RuleForm, isNew: boolean) => {
@@ -109,12 +117,22 @@ export function SamplingRulesSettings() {
                 <th>URL path</th>
                 <th className="num">Fixed rate</th>
                 <th className="num">Reservoir/s</th>
+                <th className="num" title="Requests the SDKs matched to the rule in the last minute">
+                  Requests/min
+                </th>
+                <th className="num" title="Of those, requests traced">
+                  Traced
+                </th>
+                <th className="num" title="Of those traced, traced by borrowing before the SDK had a quota">
+                  Borrowed
+                </th>
                 <th />
               </tr>
             </thead>
             <tbody>
               {rules.map(({ SamplingRule: r }) => {
                 const isDefault = r.RuleName === DEFAULT_RULE_NAME;
+                const st = stats.get(r.RuleName);
                 return (
                   <tr key={r.RuleName} data-rule={r.RuleName}>
                     <td>
@@ -140,6 +158,9 @@ export function SamplingRulesSettings() {
                     <td className="mono">{r.URLPath}</td>
                     <td className="num">{formatRate(r.FixedRate)}</td>
                     <td className="num">{r.ReservoirSize}</td>
+                    <td className="num">{st ? st.RequestCount : '—'}</td>
+                    <td className="num">{st ? st.SampledCount : '—'}</td>
+                    <td className="num">{st ? st.BorrowCount : '—'}</td>
                     <td className="nowrap">
                       <button
                         type="button"
