@@ -197,14 +197,15 @@ describeWithClickHouse('sampling rules on one ClickHouse shared by several proce
     await clickhouse?.dispose();
   });
 
-  it('a rule created on the API process is served at once by a collector', async () => {
+  /** An `api` and a `collector` process of `fluoro up` over one ClickHouse database. */
+  const startPair = async (database: string) => {
     const args = (role: string) => [
       '--store',
       'clickhouse',
       '--clickhouse-url',
       clickhouse.url,
       '--clickhouse-database',
-      'fluoro_sampling_e2e',
+      database,
       '--role',
       role,
     ];
@@ -212,6 +213,11 @@ describeWithClickHouse('sampling rules on one ClickHouse shared by several proce
     processes.push(api);
     const collector = await startFluoro({ args: args('collector') });
     processes.push(collector);
+    return { api, collector };
+  };
+
+  it('a rule created on the API process is served at once by a collector', async () => {
+    const { api, collector } = await startPair('fluoro_sampling_e2e');
     const rules = async (url: string) =>
       (
         (await (await fetch(`${url}/GetSamplingRules`, { method: 'POST', body: '{}' })).json()) as {
@@ -237,20 +243,7 @@ describeWithClickHouse('sampling rules on one ClickHouse shared by several proce
   });
 
   it('statistics the SDK reports to a collector are summed by the API process', async () => {
-    const args = (role: string) => [
-      '--store',
-      'clickhouse',
-      '--clickhouse-url',
-      clickhouse.url,
-      '--clickhouse-database',
-      'fluoro_statistics_e2e',
-      '--role',
-      role,
-    ];
-    const api = await startFluoro({ args: args('api') });
-    processes.push(api);
-    const collector = await startFluoro({ args: args('collector') });
-    processes.push(collector);
+    const { api, collector } = await startPair('fluoro_statistics_e2e');
     const xray = api.xray();
     await xray.send(
       new CreateSamplingRuleCommand({ SamplingRule: rule('checkout', { URLPath: '/checkout' }) }),
