@@ -116,9 +116,21 @@ export function describeSamplingRuleConformance(name: string, stores: StoreFacto
       await s.addSamplingStatistics([statistics('big', 'client-c', 1, [3_000_000_000, 2_000_000_000, 0])]);
       const sinceUs = Date.now() * 1000 - 10e6;
       const expected = [
-        { ruleName: 'big', requestCount: 3_000_000_000, sampledCount: 2_000_000_000, borrowCount: 0 },
-        { ruleName: 'checkout', requestCount: 4, sampledCount: 4, borrowCount: 0 },
-        { ruleName: 'health', requestCount: 17, sampledCount: 5, borrowCount: 1 },
+        {
+          ruleName: 'big',
+          requestCount: 3_000_000_000,
+          sampledCount: 2_000_000_000,
+          borrowCount: 0,
+          clients: ['client-c'],
+        },
+        { ruleName: 'checkout', requestCount: 4, sampledCount: 4, borrowCount: 0, clients: ['client-a'] },
+        {
+          ruleName: 'health',
+          requestCount: 17,
+          sampledCount: 5,
+          borrowCount: 1,
+          clients: ['client-a', 'client-b'],
+        },
       ];
       expect(await s.samplingStatisticsSince(sinceUs)).toEqual(expected);
       expect((await s.samplingStatisticsSince(sinceUs - 10e6)).find((r) => r.ruleName === 'health')).toEqual({
@@ -126,6 +138,7 @@ export function describeSamplingRuleConformance(name: string, stores: StoreFacto
         requestCount: 117,
         sampledCount: 55,
         borrowCount: 6,
+        clients: ['client-a', 'client-b'],
       });
       expect(await s.samplingStatisticsSince(Date.now() * 1000 + 1e6)).toEqual([]);
       const again = await reopen(s);
@@ -139,7 +152,7 @@ export function describeSamplingRuleConformance(name: string, stores: StoreFacto
         statistics('recent', 'client-a', 1800, [1, 1, 0]),
       ]);
       expect(await s.samplingStatisticsSince(0)).toEqual([
-        { ruleName: 'recent', requestCount: 1, sampledCount: 1, borrowCount: 0 },
+        { ruleName: 'recent', requestCount: 1, sampledCount: 1, borrowCount: 0, clients: ['client-a'] },
       ]);
     });
   });

@@ -171,6 +171,8 @@ export interface SamplingStatisticsSum {
   requestCount: number;
   sampledCount: number;
   borrowCount: number;
+  /** The clients that reported, sorted: SamplingTargets splits a rule's reservoir among them. */
+  clients: string[];
 }
 
 /** Statistics rows older than this are deleted (the API reads only the last minute). */

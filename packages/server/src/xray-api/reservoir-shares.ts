@@ -1,9 +1,18 @@
 /**
- * Splits each rule's reservoir (requests per second, for all clients together) between the SDK
- * clients that reported statistics for it recently, as X-Ray does: the clients of one process
- * together get the rule's whole reservoir each second, not each of them the whole of it. The
- * split is even; the first `reservoir mod clients` clients by ClientID get one more, so the
- * quotas add up to the reservoir exactly. State is per process (see ADR 0008).
+ * `clientId`'s share of a rule's reservoir (requests per second, for all clients together)
+ * among `clients` (sorted, `clientId` among them), as X-Ray splits it: evenly, the first
+ * `reservoir mod clients` clients by ClientID getting one more, so the quotas add up to the
+ * reservoir exactly.
+ */
+export function quotaAmong(clients: readonly string[], clientId: string, reservoir: number): number {
+  const index = clients.indexOf(clientId);
+  return Math.floor(reservoir / clients.length) + (index < reservoir % clients.length ? 1 : 0);
+}
+
+/**
+ * The clients of this process that reported statistics for each rule recently, and their share
+ * of its reservoir (`quotaAmong`). SamplingTargets uses the clients the store saw across every
+ * collector instead, and this process's own only when the store cannot be read (ADR 0008).
  */
 export class ReservoirShares {
   /** Rule name → client id → when it last reported, epoch ms. */
@@ -21,9 +30,7 @@ export class ReservoirShares {
     }
     clients.set(clientId, nowMs);
     for (const [id, at] of clients) if (nowMs - at > this.activeMs) clients.delete(id);
-    const active = [...clients.keys()].sort();
-    const index = active.indexOf(clientId);
-    return Math.floor(reservoir / active.length) + (index < reservoir % active.length ? 1 : 0);
+    return quotaAmong([...clients.keys()].sort(), clientId, reservoir);
   }
 
   /** Forgets a deleted rule's clients. */

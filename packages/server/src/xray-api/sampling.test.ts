@@ -407,6 +407,40 @@ describe('sampling statistics through @aws-sdk/client-xray', () => {
   });
 });
 
+describe('SamplingTargets on two collectors over one store', () => {
+  it("splits a rule's reservoir among the clients of both, not each collector's own", async () => {
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    try {
+      const one = await samplingApi(store, { fixedRate: 0, reservoirSize: 3 });
+      const two = await samplingApi(store);
+      const quota = async (api: typeof one, clientId: string) =>
+        (
+          (await api.getSamplingTargets({
+            body: {
+              SamplingStatisticsDocuments: [
+                {
+                  RuleName: 'Default',
+                  ClientID: clientId,
+                  Timestamp: Date.now() / 1000,
+                  RequestCount: 9,
+                  SampledCount: 3,
+                },
+              ],
+            },
+          })) as { SamplingTargetDocuments: { ReservoirQuota: number }[] }
+        ).SamplingTargetDocuments[0]?.ReservoirQuota;
+      expect(await quota(one, 'a'.repeat(24))).toBe(3);
+      // A second client asks the other collector: it knows of the first through the store.
+      expect(await quota(two, 'b'.repeat(24))).toBe(1);
+      expect(await quota(one, 'a'.repeat(24))).toBe(2);
+      expect(await quota(two, 'c'.repeat(24))).toBe(1);
+      expect(await quota(one, 'a'.repeat(24))).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('the Default rule at start', () => {
   it('stores rates given at start, keeps stored ones without them, and falls back to every request', async () => {
     const store = await DuckDbStore.open({ path: ':memory:' });

@@ -1,7 +1,7 @@
 import type { SamplingRuleRecord, SamplingStatisticsRecord, Store } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
 import { asObject, optionalString } from '../http/read-input.js';
-import { ReservoirShares } from './reservoir-shares.js';
+import { quotaAmong, ReservoirShares } from './reservoir-shares.js';
 import {
   applySamplingRuleUpdate,
   DEFAULT_RULE_NAME,
@@ -29,6 +29,8 @@ export const FLUORO_DEFAULT_SAMPLING: DefaultSamplingRule = { fixedRate: 1, rese
 const TARGET_INTERVAL_S = 10;
 /** SamplingTargets answers from rules read from the store at most this long ago. */
 const RULES_MAX_AGE_MS = TARGET_INTERVAL_S * 1000;
+/** A client shares a rule's reservoir this long after its last report (two report intervals). */
+const CLIENT_ACTIVE_MS = 2 * TARGET_INTERVAL_S * 1000;
 /** How long a quota handed out stays valid if the client hears nothing more. */
 const QUOTA_TTL_S = 5 * 60;
 /**
@@ -51,7 +53,7 @@ type Body = { body: unknown };
  */
 export async function samplingApi(store: Store, defaultRates: Partial<DefaultSamplingRule> = {}) {
   const startedUs = Date.now() * 1000;
-  const shares = new ReservoirShares(2 * TARGET_INTERVAL_S * 1000);
+  const shares = new ReservoirShares(CLIENT_ACTIVE_MS);
   let cached: { rules: SamplingRuleRecord[]; readAtMs: number; seq: number } | undefined;
   let reads = 0;
   let signature = '';
@@ -131,7 +133,7 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
       const docs = asObject(body)['SamplingStatisticsDocuments'];
       const byName = new Map((await rules(RULES_MAX_AGE_MS)).map((r) => [r.name, r]));
       const nowMs = Date.now();
-      const targets = new Map<string, object>();
+      const matched = new Map<string, { rule: SamplingRuleRecord; clientId: string }>();
       const unknown = new Set<string>();
       const statistics: SamplingStatisticsRecord[] = [];
       for (const d of Array.isArray(docs) ? docs : []) {
@@ -139,7 +141,7 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           RuleName?: unknown;
           ClientID?: unknown;
         };
-        if (typeof name !== 'string' || targets.has(name)) continue;
+        if (typeof name !== 'string' || matched.has(name)) continue;
         const rule = byName.get(name);
         if (!rule) {
           unknown.add(name);
@@ -148,18 +150,17 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
         const counts = statisticsOf(d);
         if (counts && typeof clientId === 'string')
           statistics.push({ ruleName: name, clientId, receivedUs: nowMs * 1000, ...counts });
-        targets.set(name, {
-          RuleName: name,
-          FixedRate: rule.fixedRate,
-          ReservoirQuota: shares.quota(name, String(clientId), rule.reservoirSize, nowMs),
-          ReservoirQuotaTTL: nowMs / 1000 + QUOTA_TTL_S,
-          Interval: TARGET_INTERVAL_S,
-        });
+        matched.set(name, { rule, clientId: String(clientId) });
       }
+      // Which clients reported each rule lately, to every collector over this store: a rule's
+      // reservoir is split among all of them, not handed whole to the clients of each process.
+      let reporting: Map<string, string[]> | undefined;
       // The SDK needs its targets more than Fluoro needs the counts: a store that cannot take
-      // them costs the numbers of this report, not the answer.
+      // them costs the numbers of this report and a split among this process's clients only.
       try {
         await store.addSamplingStatistics(statistics);
+        const recent = await store.samplingStatisticsSince((nowMs - CLIENT_ACTIVE_MS) * 1000);
+        reporting = new Map(recent.map((s) => [s.ruleName, s.clients]));
         statisticsFailing = false;
       } catch (e) {
         if (!statisticsFailing)
@@ -168,9 +169,21 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           );
         statisticsFailing = true;
       }
+      const targets = [...matched].map(([name, { rule, clientId }]) => {
+        const local = shares.quota(name, clientId, rule.reservoirSize, nowMs);
+        const clients = reporting?.get(name);
+        const all = clients?.includes(clientId) ? clients : clients && [...clients, clientId].sort();
+        return {
+          RuleName: name,
+          FixedRate: rule.fixedRate,
+          ReservoirQuota: all ? quotaAmong(all, clientId, rule.reservoirSize) : local,
+          ReservoirQuotaTTL: nowMs / 1000 + QUOTA_TTL_S,
+          Interval: TARGET_INTERVAL_S,
+        };
+      });
       const lastModifiedUs = Math.max(changedAtUs, ...[...byName.values()].map((r) => r.modifiedAtUs));
       return {
-        SamplingTargetDocuments: [...targets.values()],
+        SamplingTargetDocuments: targets,
         // Rounded up: the SDKs compare it with the whole second they last fetched rules in, so
         // a change in that same second would otherwise never make them fetch again.
         LastRuleModification: Math.ceil(lastModifiedUs / 1e6),

@@ -53,7 +53,13 @@ describeWithClickHouse('ClickHouse groups and sampling rules on one clickhouse-s
       await a.addSamplingStatistics([statistics('from-a', 'client-a', 1, [6, 2, 1])]);
       await b.addSamplingStatistics([statistics('from-a', 'client-b', 1, [4, 1, 0])]);
       expect(await b.samplingStatisticsSince(0)).toEqual([
-        { ruleName: 'from-a', requestCount: 10, sampledCount: 3, borrowCount: 1 },
+        {
+          ruleName: 'from-a',
+          requestCount: 10,
+          sampledCount: 3,
+          borrowCount: 1,
+          clients: ['client-a', 'client-b'],
+        },
       ]);
     } finally {
       await Promise.all([a.close(), b.close()]);

@@ -52,10 +52,10 @@ export class ClickHouseSamplingStatistics {
 
   async since(sinceUs: number): Promise<SamplingStatisticsSum[]> {
     // received_time first: the sort key's leading column prunes the read to the window.
-    const rows = await this.http.rows<Record<string, string | number>>(
+    const rows = await this.http.rows<Record<string, string | number | string[]>>(
       bindParams(
         `SELECT rule_name, sum(request_count) AS requests, sum(sampled_count) AS sampled,
-           sum(borrow_count) AS borrowed
+           sum(borrow_count) AS borrowed, groupUniqArray(client_id) AS clients
          FROM sampling_statistics
          WHERE received_time >= toDateTime(?) AND received_us >= ?
          GROUP BY rule_name ORDER BY rule_name`,
@@ -68,6 +68,7 @@ export class ClickHouseSamplingStatistics {
       requestCount: Number(r['requests']),
       sampledCount: Number(r['sampled']),
       borrowCount: Number(r['borrowed']),
+      clients: (r['clients'] as string[]).map(String).sort(),
     }));
   }
 

@@ -44,15 +44,16 @@ export class DuckDbSamplingStatistics {
 
   async since(sinceUs: number): Promise<SamplingStatisticsSum[]> {
     const r = await this.c.runAndReadAll(
-      `SELECT rule_name, sum(request_count), sum(sampled_count), sum(borrow_count)
+      `SELECT rule_name, sum(request_count), sum(sampled_count), sum(borrow_count), list(DISTINCT client_id)
        FROM sampling_statistics WHERE received_us >= ? GROUP BY rule_name ORDER BY rule_name`,
       [sinceUs],
     );
-    return r.getRowsJS().map(([ruleName, requestCount, sampledCount, borrowCount]) => ({
+    return r.getRowsJS().map(([ruleName, requestCount, sampledCount, borrowCount, clients]) => ({
       ruleName: String(ruleName),
       requestCount: Number(requestCount),
       sampledCount: Number(sampledCount),
       borrowCount: Number(borrowCount),
+      clients: (clients as unknown[]).map(String).sort(),
     }));
   }
 
