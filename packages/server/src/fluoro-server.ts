@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '@fluoro/store';
 import { createConsoleHandler } from './console/serve-console.js';
+import type { ApiError } from './http/api-error.js';
 import { createTokenAuth } from './http/auth.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
@@ -50,10 +51,19 @@ export interface FluoroServerOptions {
    * A shared secret every query route then needs (the X-Ray query API, groups, `/api/*` but
    * `/api/health`), as `Authorization: Bearer <token>` or an AWS SigV4 signature with the token
    * as the secret access key. Ingest, sampling and the console's static files stay open: the
-   * X-Ray SDKs and daemon cannot send a token. Any of the tokens given is accepted (two while
+   * X-Ray SDKs and daemon cannot send a token (see `ingestAuth`). Any of the tokens given is accepted (two while
    * one replaces the other). Undefined: nothing is authenticated.
    */
   authTokens?: readonly string[];
+  /**
+   * With `authTokens`, ingest needs a token too: OTLP/HTTP and Zipkin as
+   * `Authorization: Bearer <token>` (on the HTTP port and OTLP's own), OTLP/gRPC as the metadata
+   * `authorization: Bearer <token>`, PutTraceSegments and TelemetryRecords as the query API takes
+   * it (bearer, or SigV4 with the token as the secret: the X-Ray daemon given that secret). UDP,
+   * GetSamplingRules and SamplingTargets stay open: the X-Ray SDKs cannot send a token. Refused
+   * requests are counted under `rejected.unauthenticated`. Throws at start without `authTokens`.
+   */
+  ingestAuth?: boolean;
 }
 
 export type FluoroRole = 'all' | 'collector' | 'api';
@@ -81,19 +91,29 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const writer = new BatchWriter(options.store, stats, options.writer);
   const sampling = await samplingApi(options.store, options.sampling);
   const role = options.role ?? 'all';
-  const ingest = { writer, stats, maxQueued };
   const open = { open: true };
   const auth = options.authTokens === undefined ? undefined : createTokenAuth({ tokens: options.authTokens });
+  if (options.ingestAuth && !auth) throw new Error('ingestAuth needs authTokens');
+  // One authenticator for queries and ingest, so a rotation (setAuthTokens) covers both.
+  const ingestAuth = options.ingestAuth ? auth : undefined;
+  const ingest = { writer, stats, maxQueued, ...(ingestAuth ? { auth: ingestAuth } : {}) };
+  // PutTraceSegments and TelemetryRecords: open, unless ingest needs the token.
+  const segmentIngest = ingestAuth
+    ? {
+        onRefused: (e: ApiError) => stats.refuse(`a PutTraceSegments or TelemetryRecords call: ${e.message}`),
+      }
+    : open;
   const router = new Router(auth)
     .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
     .get('/api/health', () => ({ status: 'ok', role }), open)
     // The SDKs poll it without credentials; the AWS CLI and SDKs list rules with it too.
     .post('/GetSamplingRules', sampling.getSamplingRules, open);
   if (role !== 'api') {
-    // What X-Ray SDKs and the daemon call: they have no way to send a token.
+    // What X-Ray SDKs and the daemon call. The SDKs have no way to send a token; the daemon signs
+    // with its AWS secret, which is Fluoro's token only when it is set so (--ingest-auth).
     router
-      .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued), open)
-      .post('/TelemetryRecords', () => ({}), open)
+      .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued), segmentIngest)
+      .post('/TelemetryRecords', () => ({}), segmentIngest)
       .post('/SamplingTargets', sampling.getSamplingTargets, open)
       .raw('POST', '/v1/traces', otlpTracesHandler(ingest))
       .raw('OPTIONS', '/v1/traces', otlpPreflight)

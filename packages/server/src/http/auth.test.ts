@@ -203,6 +203,40 @@ describe('createTokenAuth with a clock 20 minutes ahead', () => {
   });
 });
 
+describe('createTokenAuth checkBearer (ingest: headers, never signatures)', () => {
+  const auth = createTokenAuth({ tokens: [TOKEN] });
+  const status = (header: string | undefined) => {
+    try {
+      auth.checkBearer(header);
+      return 200;
+    } catch (e) {
+      expect((e as Error).message).not.toContain(TOKEN);
+      return (e as { status: number }).status;
+    }
+  };
+
+  it('takes the bearer token, 401 without one, 403 for a wrong one or a SigV4 header', () => {
+    expect(status(`Bearer ${TOKEN}`)).toBe(200);
+    expect(status(`bearer ${TOKEN}`)).toBe(200);
+    expect(status(undefined)).toBe(401);
+    expect(status('')).toBe(401);
+    expect(status('Bearer not-the-token-at-all')).toBe(403);
+    expect(
+      status(
+        `AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/xray/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+      ),
+    ).toBe(403);
+    expect(status(TOKEN)).toBe(403);
+  });
+
+  it('follows a rotation', () => {
+    const rotating = createTokenAuth({ tokens: [TOKEN] });
+    rotating.setTokens(['the-next-token-0123456789']);
+    expect(() => rotating.checkBearer(`Bearer ${TOKEN}`)).toThrow(/not this Fluoro's auth token/);
+    expect(() => rotating.checkBearer('Bearer the-next-token-0123456789')).not.toThrow();
+  });
+});
+
 describe('createTokenAuth options', () => {
   it('refuses an empty token', () => {
     expect(() => createTokenAuth({ tokens: [''] })).toThrow(/must not be empty/);

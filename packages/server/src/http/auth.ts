@@ -48,6 +48,12 @@ export function missingToken(): ApiError {
 export interface TokenAuthenticator extends Authenticator {
   /** Accepts exactly these tokens from now on. Throws, changing nothing, if any is empty. */
   setTokens(tokens: readonly string[]): void;
+  /**
+   * Checks an `Authorization` value that may only be `Bearer <token>` (OTLP and Zipkin ingest,
+   * OTLP/gRPC metadata: their exporters send headers, not signatures). Throws the same ApiErrors
+   * as `check`: 401 when `header` is absent, 403 when it is wrong or of another kind.
+   */
+  checkBearer(header: string | undefined): void;
 }
 
 /**
@@ -65,23 +71,35 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
   setTokens(options.tokens);
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const nowMs = options.nowMs ?? Date.now;
+  const checkBearerToken = (header: string): void => {
+    // Digests have one length, so each comparison takes the same time whatever was sent.
+    const sent = sha256(header.slice(7).trim());
+    let found = false;
+    for (const digest of digests) found = timingSafeEqual(sent, digest) || found;
+    if (found) return;
+    throw new ApiError(
+      403,
+      'UnrecognizedClientException',
+      "the bearer token is not this Fluoro's auth token",
+    );
+  };
   return {
     setTokens,
-    async check(req, readBody) {
-      const header = req.headers.authorization;
+    checkBearer(header) {
       if (!header) throw missingToken();
-      if (/^bearer /i.test(header)) {
-        // Digests have one length, so each comparison takes the same time whatever was sent.
-        const sent = sha256(header.slice(7).trim());
-        let found = false;
-        for (const digest of digests) found = timingSafeEqual(sent, digest) || found;
-        if (found) return;
+      if (!/^bearer /i.test(header)) {
         throw new ApiError(
           403,
           'UnrecognizedClientException',
-          "the bearer token is not this Fluoro's auth token",
+          'the Authorization header is not "Bearer <token>"',
         );
       }
+      checkBearerToken(header);
+    },
+    async check(req, readBody) {
+      const header = req.headers.authorization;
+      if (!header) throw missingToken();
+      if (/^bearer /i.test(header)) return checkBearerToken(header);
       if (header.startsWith(`${SIGV4_ALGORITHM} `)) {
         return verifySigV4(req, header, await readBody(), tokens, nowMs(), maxSkewMs);
       }

@@ -21,11 +21,14 @@ export interface RouteOptions {
    * sampling calls and the health check, whose clients cannot send a token.
    */
   open?: boolean;
+  /** Told of each request the Authenticator refused (ingest counts them); never given the token. */
+  onRefused?: (error: ApiError) => void;
 }
 
 interface Route {
   handler: Handler;
   open: boolean;
+  onRefused?: (error: ApiError) => void;
 }
 
 /** Largest request body read, in bytes (PutTraceSegments batches of many 64 KiB documents fit). */
@@ -44,7 +47,8 @@ export class Router {
 
   /**
    * A route that reads the request and writes the answer itself (OTLP, Zipkin: not AWS-shaped).
-   * Raw routes are ingest protocols and are never authenticated.
+   * The router does not authenticate raw routes: they are ingest protocols, which check a token
+   * themselves when ingest needs one (`--ingest-auth`) and answer in their protocol's shape.
    */
   raw(method: 'GET' | 'POST' | 'OPTIONS', path: string, handler: RawHandler): this {
     this.rawRoutes.set(`${method} ${path}`, handler);
@@ -52,12 +56,12 @@ export class Router {
   }
 
   post(path: string, handler: Handler, options: RouteOptions = {}): this {
-    this.routes.set(`POST ${path}`, { handler, open: options.open ?? false });
+    this.routes.set(`POST ${path}`, toRoute(handler, options));
     return this;
   }
 
   get(path: string, handler: Handler, options: RouteOptions = {}): this {
-    this.routes.set(`GET ${path}`, { handler, open: options.open ?? false });
+    this.routes.set(`GET ${path}`, toRoute(handler, options));
     return this;
   }
 
@@ -80,7 +84,14 @@ export class Router {
         bytes ??= req.method === 'POST' ? readBytes(req) : Promise.resolve(Buffer.alloc(0));
         return bytes;
       };
-      if (this.auth && !route.open) await this.auth.check(req, readBody);
+      if (this.auth && !route.open) {
+        try {
+          await this.auth.check(req, readBody);
+        } catch (e) {
+          if (e instanceof ApiError && (e.status === 401 || e.status === 403)) route.onRefused?.(e);
+          throw e;
+        }
+      }
       const body = req.method === 'POST' ? toJson(await readBody()) : undefined;
       const result = await route.handler({ req, url, body });
       send(res, 200, result ?? {});
@@ -101,6 +112,14 @@ export class Router {
       send(res, err.status, { message: err.message });
     }
   }
+}
+
+function toRoute(handler: Handler, options: RouteOptions): Route {
+  return {
+    handler,
+    open: options.open ?? false,
+    ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

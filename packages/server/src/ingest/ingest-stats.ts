@@ -1,5 +1,17 @@
 import type { RejectReason } from '@fluoro/model';
 
+/**
+ * Why ingest rejected something: a bad document's reason, or `unauthenticated`, an ingest request
+ * refused for want of the auth token (`--ingest-auth`; counted per request, as its documents
+ * were never read).
+ */
+export type IngestRejectReason =
+  | RejectReason
+  | 'bad_header'
+  | 'missing_body'
+  | 'oversize_datagram'
+  | 'unauthenticated';
+
 /** Why ingest dropped something that was not a bad document. */
 export type DropReason = 'queue_full' | 'store_unavailable';
 
@@ -12,13 +24,22 @@ export class IngestStats {
   accepted = 0;
   written = 0;
   writeRetries = 0;
-  readonly rejected = new Map<RejectReason | 'bad_header' | 'missing_body' | 'oversize_datagram', number>();
+  readonly rejected = new Map<IngestRejectReason, number>();
   readonly dropped = new Map<DropReason, number>();
   private readonly logged = new Set<string>();
 
-  reject(reason: RejectReason | 'bad_header' | 'missing_body' | 'oversize_datagram', message: string): void {
+  reject(reason: Exclude<IngestRejectReason, 'unauthenticated'>, message: string): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
     this.logOnce(`rejected:${reason}`, `fluoro: rejected a document (${reason}): ${message}`);
+  }
+
+  /**
+   * An ingest request refused without reading it: no auth token, or a wrong one. `what` names the
+   * request and the failure, never a token.
+   */
+  refuse(what: string): void {
+    this.rejected.set('unauthenticated', (this.rejected.get('unauthenticated') ?? 0) + 1);
+    this.logOnce('rejected:unauthenticated', `fluoro: refused an ingest request (unauthenticated): ${what}`);
   }
 
   drop(reason: DropReason, count: number, message: string): void {

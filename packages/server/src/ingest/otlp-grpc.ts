@@ -14,6 +14,7 @@ import {
   ingestSpans,
   MAX_SPAN_BODY_BYTES,
   partialSuccessOf,
+  refusedIngest,
 } from './span-ingest.js';
 
 /**
@@ -51,6 +52,20 @@ export async function startOtlpGrpc(host: string, port: number, ctx: IngestConte
   });
   server.addService(TRACE_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
+      // With --ingest-auth: metadata `authorization: Bearer <token>`, as OTEL_EXPORTER_OTLP_HEADERS sends it.
+      const [authorization] = call.metadata.get('authorization');
+      const refused = refusedIngest(
+        ctx,
+        typeof authorization === 'string' ? authorization : authorization?.toString('utf8'),
+        'OTLP/gRPC Export',
+      );
+      if (refused) {
+        callback({
+          code: refused.status === 401 ? status.UNAUTHENTICATED : status.PERMISSION_DENIED,
+          details: refused.message,
+        });
+        return;
+      }
       let spans: SpanInput[];
       try {
         spans = otlpSpans(decodeOtlpProtobuf(call.request));

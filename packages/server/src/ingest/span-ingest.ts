@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip, inflate } from 'node:zlib';
 import { otlpSpans, type SpanInput, type SpanRejection, spanToDocument, zipkinSpans } from '@fluoro/model';
+import { ApiError } from '../http/api-error.js';
 import { readBodyBytes } from '../http/read-input.js';
 import { acceptBuiltDocument } from './accept-document.js';
 import type { BatchWriter } from './batch-writer.js';
@@ -23,6 +24,37 @@ export interface IngestContext {
   writer: BatchWriter;
   stats: IngestStats;
   maxQueued: number;
+  /**
+   * Set with `--ingest-auth`: OTLP and Zipkin requests then need `Authorization: Bearer <token>`
+   * (the query API's own authenticator, so a token rotation covers both). Undefined: open.
+   */
+  auth?: BearerCheck;
+}
+
+/** Checks an `Authorization` value; throws an ApiError (401 none, 403 wrong) when it is not the token. */
+export interface BearerCheck {
+  checkBearer(header: string | undefined): void;
+}
+
+/**
+ * Checks an ingest request's bearer token when ingest needs one. A refusal is counted under
+ * `rejected.unauthenticated` and returned as a 401 (no token) or 403 (a wrong one); the token is
+ * never logged. `what` names the request for the log.
+ */
+export function refusedIngest(
+  ctx: IngestContext,
+  header: string | undefined,
+  what: string,
+): HttpFailure | undefined {
+  if (!ctx.auth) return undefined;
+  try {
+    ctx.auth.checkBearer(header);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    ctx.stats.refuse(`${what}: ${e.message}`);
+    return new HttpFailure(e.status, e.message);
+  }
 }
 
 /** What a request's spans came to. */
@@ -55,7 +87,8 @@ export async function otlpPreflight(_req: IncomingMessage, res: ServerResponse):
     .writeHead(204, {
       ...CORS,
       'access-control-allow-methods': 'POST',
-      'access-control-allow-headers': 'content-type, content-encoding',
+      // authorization: a page's exporter sends the bearer token when ingest needs it.
+      'access-control-allow-headers': 'content-type, content-encoding, authorization',
       'access-control-max-age': '86400',
     })
     .end();
@@ -68,6 +101,9 @@ export function otlpTracesHandler(ctx: IngestContext) {
     const type = contentType(req);
     const protobuf = type === 'application/x-protobuf' || type === 'application/protobuf';
     try {
+      // Before anything is read: a caller without the token never gets to upload a body.
+      const refused = refusedIngest(ctx, req.headers.authorization, 'POST /v1/traces');
+      if (refused) throw refused;
       if (!protobuf && type !== 'application/json')
         throw new HttpFailure(
           415,
@@ -101,8 +137,8 @@ export function otlpTracesHandler(ctx: IngestContext) {
         'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
       };
       if (failure.status === 429) headers['retry-after'] = '1';
-      // google.rpc.Status: 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE.
-      const code = failure.status === 429 ? 8 : failure.status >= 500 ? 14 : 3;
+      if (failure.status === 401) headers['www-authenticate'] = BEARER_CHALLENGE;
+      const code = rpcCodeOf(failure.status);
       res
         .writeHead(failure.status, headers)
         .end(
@@ -118,6 +154,8 @@ export function otlpTracesHandler(ctx: IngestContext) {
 export function zipkinSpansHandler(ctx: IngestContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
+      const refused = refusedIngest(ctx, req.headers.authorization, 'POST /api/v2/spans');
+      if (refused) throw refused;
       const type = contentType(req);
       if (type !== 'application/json' && type !== '')
         throw new HttpFailure(415, `Content-Type must be application/json, not "${type}"`);
@@ -139,9 +177,25 @@ export function zipkinSpansHandler(ctx: IngestContext) {
       const failure = asFailure(e);
       const headers: Record<string, string> = { 'content-type': 'text/plain' };
       if (failure.status === 429) headers['retry-after'] = '1';
+      if (failure.status === 401) headers['www-authenticate'] = BEARER_CHALLENGE;
       res.writeHead(failure.status, headers).end(`${failure.message}\n`);
     }
   };
+}
+
+/** RFC 9110's challenge for a 401, as the query API sends it ("Bearer" opens no browser dialog). */
+const BEARER_CHALLENGE = 'Bearer realm="fluoro"';
+
+/**
+ * The google.rpc.Status code of an OTLP/HTTP failure: 3 INVALID_ARGUMENT, 7 PERMISSION_DENIED,
+ * 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 16 UNAUTHENTICATED. OTLP exporters retry 429 and 503 and
+ * give up on the rest.
+ */
+function rpcCodeOf(status: number): number {
+  if (status === 401) return 16;
+  if (status === 403) return 7;
+  if (status === 429) return 8;
+  return status >= 500 ? 14 : 3;
 }
 
 /** Translates, validates and queues each span; bad ones are counted by reason. */
