@@ -19,6 +19,7 @@ describe('parseUpOptions', () => {
       role: 'all',
       authTokens: undefined,
       authTokenFile: undefined,
+      ingestAuth: false,
       allowRemote: false,
     });
     expect(o.dataDir).toMatch(/\.fluoro$/);
@@ -162,6 +163,34 @@ describe('parseUpOptions: the auth token', () => {
     const token = env['FLUORO_AUTH_TOKEN'];
     if (token) expect(() => parseUpOptions(argv, env)).not.toThrow(token);
   });
+});
+
+describe('parseUpOptions: --ingest-auth', () => {
+  const TOKEN = '0123456789abcdef0123';
+
+  it('takes --ingest-auth or FLUORO_INGEST_AUTH=1 with a token', () => {
+    expect(parseUpOptions(['--ingest-auth'], { FLUORO_AUTH_TOKEN: TOKEN })).toMatchObject({
+      authTokens: [TOKEN],
+      ingestAuth: true,
+    });
+    expect(parseUpOptions([], { FLUORO_AUTH_TOKEN: TOKEN, FLUORO_INGEST_AUTH: '1' }).ingestAuth).toBe(true);
+    expect(parseUpOptions([], { FLUORO_AUTH_TOKEN: TOKEN, FLUORO_INGEST_AUTH: '0' }).ingestAuth).toBe(false);
+    expect(parseUpOptions([], { FLUORO_AUTH_TOKEN: TOKEN }).ingestAuth).toBe(false);
+  });
+
+  it.each([
+    ['--ingest-auth', ['--ingest-auth'], {}],
+    ['FLUORO_INGEST_AUTH=1', [], { FLUORO_INGEST_AUTH: '1' }],
+    ['--ingest-auth with --allow-remote', ['--ingest-auth', '--allow-remote'], {}],
+  ] as [string, string[], NodeJS.ProcessEnv][])(
+    'refuses %s without a token with a usage error',
+    (_name, args, env) => {
+      expect(() => parseUpOptions(args, env)).toThrow(UsageError);
+      expect(() => parseUpOptions(args, env)).toThrow(
+        /--ingest-auth \(FLUORO_INGEST_AUTH\) needs an auth token: set FLUORO_AUTH_TOKEN or --auth-token-file PATH/,
+      );
+    },
+  );
 });
 
 describe('toAddress', () => {

@@ -32,6 +32,11 @@ export interface UpOptions {
   authTokens: string[] | undefined;
   /** Where they were read from, to read them again on SIGHUP (undefined: the environment). */
   authTokenFile: string | undefined;
+  /**
+   * Ingest needs the token too (OTLP, Zipkin, PutTraceSegments, TelemetryRecords); UDP and the
+   * SDKs' sampling calls stay open. Only with a token.
+   */
+  ingestAuth: boolean;
   /** Bind beyond loopback without a token: an authenticating proxy is in front. */
   allowRemote: boolean;
 }
@@ -69,6 +74,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
       role: { type: 'string' },
       'allow-remote': { type: 'boolean' },
       'auth-token-file': { type: 'string' },
+      'ingest-auth': { type: 'boolean' },
     },
     strict: true,
   });
@@ -101,6 +107,7 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
     role: (values.role ?? env['FLUORO_ROLE'] ?? 'all') as UpOptions['role'],
     authTokens: readAuthTokens(values['auth-token-file'], env),
     authTokenFile: values['auth-token-file'],
+    ingestAuth: values['ingest-auth'] ?? env['FLUORO_INGEST_AUTH'] === '1',
     allowRemote: values['allow-remote'] ?? env['FLUORO_ALLOW_REMOTE'] === '1',
   };
   const rate = values['sampling-rate'] ?? env['FLUORO_SAMPLING_RATE'];
@@ -125,7 +132,12 @@ export function parseUpOptions(args: string[], env: NodeJS.ProcessEnv): UpOption
   }
   if (store === 'clickhouse' && !options.clickhouseUrl)
     throw new UsageError('--store clickhouse needs --clickhouse-url');
-  // With a token, the query API and console are protected; ingest is open on every port anyway.
+  if (options.ingestAuth && options.authTokens === undefined)
+    throw new UsageError(
+      '--ingest-auth (FLUORO_INGEST_AUTH) needs an auth token: set FLUORO_AUTH_TOKEN or --auth-token-file PATH',
+    );
+  // With a token, the query API and console are protected; ingest is open on every port unless
+  // --ingest-auth (and UDP is open even then).
   const mayBindRemote = options.allowRemote || options.authTokens !== undefined;
   const howToBind =
     'set an auth token (FLUORO_AUTH_TOKEN or --auth-token-file PATH) so queries and the console need it, or pass --allow-remote if an authenticating proxy is in front';

@@ -12,7 +12,8 @@ import type { UpOptions } from './up-options.js';
  *   fluoro: listening otlp http://127.0.0.1:4318/v1/traces
  *   fluoro: listening otlp-grpc 127.0.0.1:4317
  *   fluoro: store duckdb /path/.fluoro/fluoro.duckdb
- *   fluoro: auth token required for the query API and console   (only with a token)
+ *   fluoro: auth token required for the query API and console   (only with a token; with
+ *           --ingest-auth: "... for the query API, console and ingest (...)")
  *   fluoro: ready
  * and on SIGINT/SIGTERM writes everything accepted, prints `fluoro: stopped`, and exits 0.
  * Started with `--auth-token-file`, it reads the file again on SIGHUP (a token rotation).
@@ -27,7 +28,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.otlpGrpc ? { otlpGrpc: options.otlpGrpc } : {}),
     role: options.role,
     sampling: options.sampling,
-    ...(options.authTokens ? { authTokens: options.authTokens } : {}),
+    ...(options.authTokens ? { authTokens: options.authTokens, ingestAuth: options.ingestAuth } : {}),
     // ClickHouse wants few, large inserts (each batch is several INSERTs; many small parts slow its merges).
     writer: {
       maxQueued: options.queueSize,
@@ -44,7 +45,9 @@ export async function up(options: UpOptions): Promise<void> {
   // Say that auth is on, never what the token is.
   if (options.authTokens)
     console.log(
-      `fluoro: auth token required for the query API and console (ingest and /api/health are open${tokenCount(options.authTokens)})`,
+      options.ingestAuth
+        ? `fluoro: auth token required for the query API, console and ingest (OTLP, Zipkin, PutTraceSegments; UDP, the SDKs' sampling calls and /api/health are open${tokenCount(options.authTokens)})`
+        : `fluoro: auth token required for the query API and console (ingest and /api/health are open${tokenCount(options.authTokens)})`,
     );
   console.log('fluoro: ready');
   let signals = 0;
