@@ -86,7 +86,13 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
   return {
     setTokens,
     checkBearer(header) {
-      if (!header) throw missingToken();
+      if (!header) {
+        throw new ApiError(
+          401,
+          'MissingAuthenticationTokenException',
+          'this Fluoro requires its auth token: send "Authorization: Bearer <token>"',
+        );
+      }
       if (!/^bearer /i.test(header)) {
         throw new ApiError(
           403,
