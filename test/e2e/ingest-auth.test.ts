@@ -208,16 +208,19 @@ describe('fluoro up --ingest-auth', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(zipkinSpan(id, 'zipkin-svc')),
       });
+    const before = await unauthenticated();
     const none = await post(refusedId, {});
     expect(none.status).toBe(401);
     expect(await none.text()).toMatch(/requires its auth token/);
     expect((await post(refusedId, { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(403);
     expect((await post(okId, bearer)).status).toBe(202);
+    expect(await unauthenticated()).toBe(before + 2);
     await eventually(async () => ((await storedIds(toXRay(okId))).length > 0 ? true : undefined));
     expect(await storedIds(toXRay(refusedId))).toEqual([]);
   });
 
   it('takes PutTraceSegments signed with the token as the secret, and refuses it unsigned or signed with another secret', async () => {
+    const before = await unauthenticated();
     const unsigned = await fetch(`${fluoro.httpUrl}/TraceSegments`, {
       method: 'POST',
       body: JSON.stringify({ TraceSegmentDocuments: [JSON.stringify(segment(0xb001, 'unsigned-svc'))] }),
@@ -230,6 +233,7 @@ describe('fluoro up --ingest-auth', () => {
     expect(other).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
     const telemetry = await fetch(`${fluoro.httpUrl}/TelemetryRecords`, { method: 'POST', body: '{}' });
     expect(telemetry.status).toBe(401);
+    expect(await unauthenticated()).toBe(before + 3);
 
     await expect(
       xray(TOKEN).send(
@@ -272,6 +276,10 @@ describe('fluoro up --ingest-auth', () => {
       });
     expect((await post(TOKEN)).status).toBe(403);
     expect((await post(NEXT)).status).toBe(202);
+    // Refusals were logged once, naming the request, never a token.
+    expect(
+      fluoro.output().match(/^fluoro: refused an ingest request \(unauthenticated\): .*$/gm),
+    ).toHaveLength(1);
     expect(fluoro.output()).not.toContain(TOKEN);
     expect(fluoro.output()).not.toContain(NEXT);
   });
