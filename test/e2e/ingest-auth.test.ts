@@ -144,7 +144,7 @@ describe('fluoro up --ingest-auth', () => {
     const none = await exportWith(withHeaders(undefined, make), refusedSpan);
     expect(none.code).toBe(ExportResultCode.FAILED);
     const wrong = await exportWith(
-      withHeaders('authorization=Bearer not-the-ingest-token-000', make),
+      withHeaders('authorization=Bearer%20not-the-ingest-token-000', make),
       oneSpan(`${service}-wrong`),
     );
     expect(wrong.code).toBe(ExportResultCode.FAILED);
@@ -153,7 +153,7 @@ describe('fluoro up --ingest-auth', () => {
     expect(await unauthenticated()).toBe(before + 2);
 
     const span = oneSpan(service);
-    const ok = await exportWith(withHeaders(`authorization=Bearer ${TOKEN}`, make), span);
+    const ok = await exportWith(withHeaders(`authorization=Bearer%20${TOKEN}`, make), span);
     expect(ok.error).toBeUndefined();
     expect(ok.code).toBe(ExportResultCode.SUCCESS);
     const ids = await eventually(async () => {
