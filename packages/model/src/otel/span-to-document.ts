@@ -408,25 +408,22 @@ function causeOf(span: SpanInput): { exceptions: XRayException[] } | undefined {
 }
 
 /**
- * Links as awsxrayexporter writes them (`links: [{trace_id, id, attributes}]`, trace ids in X-Ray
- * form like the span's own). A link whose ids are not valid is dropped and counted, not the span.
+ * The first items that fit `maxCount` and `maxJson` bytes of JSON, rendered by `render`
+ * (undefined: the item is not valid and is dropped); how many were dropped either way.
  */
-function linksOf(links: SpanLink[] | undefined): { kept: Record<string, unknown>[]; dropped: number } {
+function capped<T>(
+  items: readonly T[],
+  maxCount: number,
+  maxJson: number,
+  render: (item: T) => Record<string, unknown> | undefined,
+): { kept: Record<string, unknown>[]; dropped: number } {
   const kept: Record<string, unknown>[] = [];
-  if (!links || links.length === 0) return { kept, dropped: 0 };
   let dropped = 0;
   let size = 0;
-  for (const link of links) {
-    const traceId = xrayTraceId(link.traceId);
-    const id = link.spanId.toLowerCase();
-    if (traceId === undefined || !ENTITY_ID.test(id) || /^0+$/.test(id) || kept.length >= MAX_LINKS) {
-      dropped++;
-      continue;
-    }
-    const out: Record<string, unknown> = { trace_id: traceId, id };
-    if (Object.keys(link.attributes).length > 0) out['attributes'] = link.attributes;
-    const length = Buffer.byteLength(JSON.stringify(out)) + 1;
-    if (size + length > MAX_LINKS_JSON) {
+  for (const item of items) {
+    const out = kept.length < maxCount ? render(item) : undefined;
+    const length = out ? Buffer.byteLength(JSON.stringify(out)) + 1 : 0;
+    if (!out || size + length > maxJson) {
       dropped++;
       continue;
     }
@@ -437,21 +434,29 @@ function linksOf(links: SpanLink[] | undefined): { kept: Record<string, unknown>
 }
 
 /**
+ * Links as awsxrayexporter writes them (`links: [{trace_id, id, attributes}]`, trace ids in X-Ray
+ * form like the span's own). A link whose ids are not valid is dropped and counted, not the span.
+ */
+function linksOf(links: SpanLink[] | undefined): { kept: Record<string, unknown>[]; dropped: number } {
+  return capped(links ?? [], MAX_LINKS, MAX_LINKS_JSON, (link) => {
+    const traceId = xrayTraceId(link.traceId);
+    const id = link.spanId.toLowerCase();
+    if (traceId === undefined || !ENTITY_ID.test(id) || /^0+$/.test(id)) return undefined;
+    const out: Record<string, unknown> = { trace_id: traceId, id };
+    if (Object.keys(link.attributes).length > 0) out['attributes'] = link.attributes;
+    return out;
+  });
+}
+
+/**
  * Events other than exceptions (which are the `cause`), in the order sent, as `{name, time,
  * attributes}` with the time in epoch seconds like the document's own. awsxrayexporter drops them;
  * Fluoro keeps them in the `otel` metadata, where X-Ray's document model has room for them and
  * every X-Ray client and console shows them. The first ones that fit the caps are kept.
  */
 function eventsOf(events: SpanEvent[]): { kept: Record<string, unknown>[]; dropped: number } {
-  const kept: Record<string, unknown>[] = [];
-  let dropped = 0;
-  let size = 0;
-  for (const event of events) {
-    if (event.name === 'exception') continue;
-    if (kept.length >= MAX_EVENTS) {
-      dropped++;
-      continue;
-    }
+  const others = events.filter((e) => e.name !== 'exception');
+  return capped(others, MAX_EVENTS, MAX_EVENTS_JSON, (event) => {
     const out: Record<string, unknown> = { name: event.name.slice(0, MAX_STRING_LENGTH) };
     if (Number.isFinite(event.timeUs) && event.timeUs > 0) out['time'] = event.timeUs / 1e6;
     const attributes = Object.entries(event.attributes);
@@ -459,15 +464,8 @@ function eventsOf(events: SpanEvent[]): { kept: Record<string, unknown>[]; dropp
       out['attributes'] = Object.fromEntries(
         attributes.map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_EVENT_STRING_LENGTH) : v]),
       );
-    const length = Buffer.byteLength(JSON.stringify(out)) + 1;
-    if (size + length > MAX_EVENTS_JSON) {
-      dropped++;
-      continue;
-    }
-    size += length;
-    kept.push(out);
-  }
-  return { kept, dropped };
+    return out;
+  });
 }
 
 /** A 32-hex trace id (or Zipkin's 16) in X-Ray form; undefined when it is not one, or all zeros. */
