@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-xray';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
+import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
 import { type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
@@ -27,9 +27,6 @@ const SHOTS =
   process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1'
     ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
     : LOOK;
-
-/** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
 
 describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
   'sampling rules in the console',

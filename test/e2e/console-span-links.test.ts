@@ -13,15 +13,12 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
+import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const toXRay = (w3c: string) => `1-${w3c.slice(0, 8)}-${w3c.slice(8)}`;
-
-/** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
 
 describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
   'span links and events in the console',

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSeconds } from '../../packages/console/src/model/time-range.js';
 import { sendBigTrace } from '../helpers/big-trace.js';
-import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
+import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 import { startApp } from '../helpers/start-app.js';
@@ -26,10 +26,6 @@ const SHOTS =
     : `${mkdtempSync(join(tmpdir(), 'fluoro-screenshots-'))}/`;
 const XSS = '<img src=x onerror=alert(1)>';
 const BIG = 50_000;
-
-/** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
-const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) =>
-  expect.poll(fn, { timeout: opts.timeout ?? 20_000, interval: 50 });
 
 interface Doc {
   name: string;

@@ -1,6 +1,7 @@
 /** Debian's headless Chromium, driven by playwright-core (no browser is ever downloaded). */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -21,3 +22,7 @@ export function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
+export const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) =>
+  expect.poll(fn, { timeout: opts.timeout ?? 20_000, interval: 50 });
