@@ -45,6 +45,16 @@ describe('fluoro traces / fluoro trace', () => {
         exceptions: [{ id: '00000000000e0001', type: 'CardDeclined', message: 'card 4242\n declined' }],
       },
       links: [{ trace_id: okId, id: '00000000000f0004' }],
+      // OpenTelemetry span events as ingest keeps them (ADR 0005): six kept, three dropped.
+      metadata: {
+        otel: {
+          events: [
+            { name: 'retry', time: t + 0.2, attributes: { attempt: 2, reason: 'lock held' } },
+            ...Array.from({ length: 5 }, (_, i) => ({ name: `tick ${i}`, time: t + 0.25 })),
+          ],
+          'events.dropped': 3,
+        },
+      },
     };
     const ok = {
       trace_id: okId,
@@ -89,7 +99,11 @@ describe('fluoro traces / fluoro trace', () => {
     // What ended it and what it links to, under the row.
     expect(lines[4]).toBe('      ! CardDeclined: card 4242 declined');
     expect(lines[5]).toBe(`      -> linked ${okId} / 00000000000f0004`);
-    expect(lines).toHaveLength(6);
+    // Span events: offset from the span's start, name and attributes; five, then the rest counted.
+    expect(lines[6]).toBe('      · +50.0 ms retry attempt=2 reason=lock held');
+    expect(lines.slice(7, 11)).toEqual([0, 1, 2, 3].map((i) => `      · +100.0 ms tick ${i}`));
+    expect(lines[11]).toBe('      · … 4 more events');
+    expect(lines).toHaveLength(12);
     const json = JSON.parse((await run('trace', traceId, '--json', '--url', fluoro.httpUrl)).stdout);
     expect(json.map((d: { name: string }) => d.name).sort()).toEqual(['front', 'payments']);
   });

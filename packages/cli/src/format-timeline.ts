@@ -4,7 +4,7 @@ interface Node {
   start: number;
   end: number | undefined;
   label: string;
-  /** Lines printed under the row: the exception that ended it, the spans it links to. */
+  /** Lines printed under the row: the exception that ended it, its links and span events. */
   notes: string[];
   children: Node[];
 }
@@ -23,11 +23,21 @@ interface RawEntity {
   /** An exception id (string) refers to a child's exception; an object holds them. */
   cause?: string | { exceptions?: { type?: string; message?: string }[] };
   links?: { trace_id?: string; id?: string }[];
+  /** OpenTelemetry span events other than exceptions (ADR 0005). */
+  metadata?: { otel?: { events?: unknown; 'events.dropped'?: unknown } };
   subsegments?: RawEntity[];
 }
 
-/** Longest exception text shown on a note line. */
+interface RawEvent {
+  name?: unknown;
+  time?: unknown;
+  attributes?: unknown;
+}
+
+/** Longest exception or event text shown on a note line. */
 const MAX_NOTE = 120;
+/** Span events listed under a row; the rest are counted on one line. */
+const MAX_EVENTS = 5;
 
 /**
  * `fluoro trace ID` output: the trace's segments and subsegments as an indented tree with
@@ -86,20 +96,42 @@ export function formatTimeline(traceId: string, documents: string[], barWidth = 
   ].join('\n');
 }
 
-/** `! Type: message` for the first recorded exception, `-> linked TRACE / SPAN` per link. */
+/**
+ * `! Type: message` for the first recorded exception, `-> linked TRACE / SPAN` per link, and
+ * `· +OFFSET name key=value …` per span event (the first few, then how many more).
+ */
 function notesOf(e: RawEntity): string[] {
   const notes: string[] = [];
   const exception =
     typeof e.cause === 'object' ? e.cause.exceptions?.find((x) => x.message || x.type) : undefined;
-  if (exception) {
-    const text = [exception.type, exception.message].filter(Boolean).join(': ').replace(/\s+/g, ' ');
-    notes.push(`! ${text.length > MAX_NOTE ? `${text.slice(0, MAX_NOTE - 1)}…` : text}`);
-  }
+  if (exception) notes.push(`! ${oneLine([exception.type, exception.message].filter(Boolean).join(': '))}`);
   for (const link of Array.isArray(e.links) ? e.links : []) {
     if (typeof link?.trace_id === 'string')
       notes.push(`-> linked ${link.trace_id}${link.id ? ` / ${link.id}` : ''}`);
   }
+  const otel = e.metadata?.otel;
+  const events = (Array.isArray(otel?.events) ? otel.events : []) as RawEvent[];
+  for (const event of events.slice(0, MAX_EVENTS)) {
+    const at =
+      typeof event?.time === 'number' ? `+${((event.time - e.start_time) * 1000).toFixed(1)} ms ` : '';
+    const attributes =
+      event?.attributes && typeof event.attributes === 'object'
+        ? Object.entries(event.attributes).map(
+            ([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+          )
+        : [];
+    notes.push(`· ${oneLine(`${at}${String(event?.name ?? '')}${attributes.join('')}`)}`);
+  }
+  const more =
+    events.length - MAX_EVENTS + (typeof otel?.['events.dropped'] === 'number' ? otel['events.dropped'] : 0);
+  if (more > 0) notes.push(`· … ${more} more event${more === 1 ? '' : 's'}`);
   return notes;
+}
+
+/** Whitespace folded to single spaces, cut at MAX_NOTE characters. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > MAX_NOTE ? `${flat.slice(0, MAX_NOTE - 1)}…` : flat;
 }
 
 function labelOf(e: RawEntity, isSegment: boolean): string {
