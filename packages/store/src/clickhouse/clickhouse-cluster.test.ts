@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStoreConformance, entityId, ingested, traceId } from '../conformance.test-helpers.js';
-import { describeSamplingRuleConformance, samplingRule } from '../sampling-rules-conformance.test-helpers.js';
+import {
+  describeSamplingRuleConformance,
+  samplingRule,
+  statistics,
+} from '../sampling-rules-conformance.test-helpers.js';
 import type { IngestedDocument, Store } from '../store.js';
 import {
   type ClickHouseServer,
@@ -59,6 +63,32 @@ describeWithClickHouse(
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(await b.listSamplingRules()).toEqual([samplingRule('everywhere', 4)]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('sums sampling statistics reported through both servers, read from either (the reservoir split counts every collector)', async () => {
+      const database = `fluoro_cluster_${n++}`;
+      const [a, b] = await Promise.all([open(database, 0), open(database, 1)]);
+      await a.addSamplingStatistics([statistics('checkout', 'collector-a-client', 2, [10, 4, 1])]);
+      await b.addSamplingStatistics([statistics('checkout', 'collector-b-client', 1, [30, 6, 0])]);
+      const sinceUs = Date.now() * 1000 - 20e6;
+      const expected = [
+        {
+          ruleName: 'checkout',
+          requestCount: 40,
+          sampledCount: 10,
+          borrowCount: 1,
+          clients: ['collector-a-client', 'collector-b-client'],
+        },
+      ];
+      // Replication is asynchronous: wait until each server has fetched the other's part.
+      const both = async () =>
+        JSON.stringify(await a.samplingStatisticsSince(sinceUs)) === JSON.stringify(expected) &&
+        JSON.stringify(await b.samplingStatisticsSince(sinceUs)) === JSON.stringify(expected);
+      for (let i = 0; i < 200 && !(await both()); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await a.samplingStatisticsSince(sinceUs)).toEqual(expected);
+      expect(await b.samplingStatisticsSince(sinceUs)).toEqual(expected);
       await Promise.all([a.close(), b.close()]);
     });
 
