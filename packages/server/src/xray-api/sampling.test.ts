@@ -6,6 +6,7 @@ import {
   GetSamplingTargetsCommand,
   InvalidRequestException,
   paginateGetSamplingRules,
+  RuleLimitExceededException,
   type SamplingRule,
   UpdateSamplingRuleCommand,
   XRayClient,
@@ -13,7 +14,7 @@ import {
 import { DuckDbStore } from '@fluoro/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FluoroServer, startFluoroServer } from '../fluoro-server.js';
-import { samplingApi } from './sampling.js';
+import { MAX_SAMPLING_RULES, samplingApi } from './sampling.js';
 
 const rule = (RuleName: string, more: Partial<SamplingRule> = {}): SamplingRule => ({
   RuleName,
@@ -142,6 +143,29 @@ describe('sampling rules through @aws-sdk/client-xray', () => {
         SamplingRuleUpdate: { RuleName: 'Default', FixedRate: 1, ReservoirSize: 1 },
       }),
     );
+  });
+
+  it(`refuses a rule past X-Ray's ${MAX_SAMPLING_RULES} (Default not counted) with RuleLimitExceededException`, async () => {
+    for (let i = 0; i < MAX_SAMPLING_RULES; i++)
+      await xray.send(
+        new CreateSamplingRuleCommand({ SamplingRule: rule(`quota-${i}`, { Priority: 1 + i }) }),
+      );
+    const refused = await xray
+      .send(new CreateSamplingRuleCommand({ SamplingRule: rule('one-too-many') }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(refused).toBeInstanceOf(RuleLimitExceededException);
+    expect((refused as Error).message).toMatch(/at most 25 sampling rules besides Default/);
+    const names = (await xray.send(new GetSamplingRulesCommand({}))).SamplingRuleRecords?.map(
+      (r) => r.SamplingRule?.RuleName,
+    );
+    expect(names).toHaveLength(MAX_SAMPLING_RULES + 1);
+    expect(names).not.toContain('one-too-many');
+    // Deleting one makes room again.
+    await xray.send(new DeleteSamplingRuleCommand({ RuleName: 'quota-0' }));
+    await xray.send(new CreateSamplingRuleCommand({ SamplingRule: rule('one-too-many') }));
   });
 
   it('refuses a duplicate name and names an unknown rule', async () => {

@@ -1,5 +1,5 @@
 import type { SamplingRuleRecord, SamplingStatisticsRecord, Store } from '@fluoro/store';
-import { invalidRequest } from '../http/api-error.js';
+import { ApiError, invalidRequest } from '../http/api-error.js';
 import { asObject, optionalString } from '../http/read-input.js';
 import { quotaAmong, ReservoirShares } from './reservoir-shares.js';
 import {
@@ -41,6 +41,12 @@ const QUOTA_TTL_S = 5 * 60;
 export const STATISTICS_WINDOW_S = 60;
 /** GetSamplingRules page size. */
 const PAGE_SIZE = 100;
+/**
+ * Rules a user may create besides `Default`, X-Ray's quota. The SDKs fetch one page of rules
+ * and report at most 25 rules' statistics per SamplingTargets call (X-Ray's limit on
+ * `SamplingStatisticsDocuments`), so more rules than this would not all work in them.
+ */
+export const MAX_SAMPLING_RULES = 25;
 
 type Body = { body: unknown };
 
@@ -216,8 +222,15 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
     },
     createSamplingRule: async ({ body }: Body) => {
       const rule = toNewSamplingRule(body, Date.now() * 1000);
-      if ((await load()).some((r) => r.name === rule.name))
+      const existing = await load();
+      if (existing.some((r) => r.name === rule.name))
         throw invalidRequest(`SamplingRule.RuleName: a sampling rule named ${rule.name} already exists`);
+      if (existing.filter((r) => r.name !== DEFAULT_RULE_NAME).length >= MAX_SAMPLING_RULES)
+        throw new ApiError(
+          400,
+          'RuleLimitExceededException',
+          `at most ${MAX_SAMPLING_RULES} sampling rules besides Default, as in X-Ray: delete one first`,
+        );
       return save(rule);
     },
     updateSamplingRule: async ({ body }: Body) => {
