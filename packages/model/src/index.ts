@@ -1,5 +1,6 @@
 export { type DatagramResult, decodeDatagram } from './datagram.js';
 export { ENTITY_ID, toXRayTraceId, traceIdEpochSeconds, W3C_TRACE_ID, XRAY_TRACE_ID } from './ids.js';
+export { inferredSegments } from './inferred-segments.js';
 export { nanosToMicros, type OtlpTraceRequest, otlpSpans, SpanFormatError } from './otel/otlp.js';
 export {
   type AttributeValue,
@@ -59,7 +60,12 @@ export { type ServiceTime, type TraceServiceTimes, toServiceTimes } from './serv
 export { type TimeSeriesPoint, toTimeSeries } from './service-graph/time-series.js';
 export { type AnnotationRow, type SpanRow, toSpanRows } from './span-row.js';
 export { nowUs, secondsToUs, usToSeconds } from './time.js';
-export { assembleSegments, type StoredDocument } from './trace-documents.js';
+export {
+  assembleEntities,
+  assembleSegments,
+  type StoredDocument,
+  type TopEntity,
+} from './trace-documents.js';
 export {
   type AnnotationValueJson,
   type ServiceId,
