@@ -1,10 +1,18 @@
-import { assembleSegments, type SpanRow, toXRayTraceId } from '@fluoro/model';
+import {
+  assembleEntities,
+  inferredSegments,
+  type SpanRow,
+  type StoredDocument,
+  toXRayTraceId,
+} from '@fluoro/model';
 import type { Store } from '@fluoro/store';
 import { asObject, requiredStringArray } from '../http/read-input.js';
 
 /**
  * BatchGetTraces (POST /Traces): 1 to 5 trace ids (X-Ray or W3C form); each found trace comes
- * back with its segment documents, independent subsegments merged into their parents.
+ * back with its segment documents, independent subsegments merged into their parents, plus the
+ * inferred segments X-Ray generates for `aws`/`remote` calls whose callee sent no segment
+ * (`inferredSegments`), all sorted by start time.
  */
 export function batchGetTraces(store: Store) {
   return async ({ body }: { body: unknown }) => {
@@ -30,11 +38,20 @@ export function batchGetTraces(store: Store) {
         Id: id,
         Duration: durationSeconds(byTrace.get(id) ?? []),
         LimitExceeded: false,
-        Segments: assembleSegments(d),
+        Segments: withInferred(d, id),
       });
     }
     return { Traces: traces, UnprocessedTraceIds: unprocessed };
   };
+}
+
+/** The trace's documents as X-Ray returns them: the assembled segments and the inferred ones. */
+function withInferred(docs: StoredDocument[], traceId: string): { Id: string; Document: string }[] {
+  const tops = assembleEntities(docs);
+  // A stable sort: an inferred segment starting with a real one comes after it.
+  return [...tops, ...inferredSegments(tops, traceId)]
+    .sort((a, b) => a.start_time - b.start_time)
+    .map((e) => ({ Id: e.id, Document: JSON.stringify(e) }));
 }
 
 /** Earliest start to latest end over every row, in seconds. */
