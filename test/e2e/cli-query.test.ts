@@ -30,6 +30,15 @@ describe('fluoro traces / fluoro trace', () => {
           start_time: t + 0.1,
           end_time: t + 0.4,
         },
+        // A host that sends no segment: BatchGetTraces adds an inferred one for it.
+        {
+          id: '00000000000f0005',
+          name: 'api.stripe.com',
+          namespace: 'remote',
+          start_time: t + 0.42,
+          end_time: t + 0.48,
+          http: { response: { status: 200 } },
+        },
       ],
     };
     const payments = {
@@ -103,9 +112,12 @@ describe('fluoro traces / fluoro trace', () => {
     expect(lines[6]).toBe('      · +50.0 ms retry attempt=2 reason=lock held');
     expect(lines.slice(7, 11)).toEqual([0, 1, 2, 3].map((i) => `      · +100.0 ms tick ${i}`));
     expect(lines[11]).toBe('      · … 4 more events');
-    expect(lines).toHaveLength(12);
+    // The uninstrumented host's inferred segment, marked as such, under the call.
+    expect(lines[12]).toMatch(/^ {2}api\.stripe\.com\s+█{4}\s+60\.0 ms\s+200 \(remote\)$/);
+    expect(lines[13]).toMatch(/^ {4}api\.stripe\.com\s+█{4}\s+60\.0 ms\s+200 \(inferred\)$/);
+    expect(lines).toHaveLength(14);
     const json = JSON.parse((await run('trace', traceId, '--json', '--url', fluoro.httpUrl)).stdout);
-    expect(json.map((d: { name: string }) => d.name).sort()).toEqual(['front', 'payments']);
+    expect(json.map((d: { name: string }) => d.name).sort()).toEqual(['api.stripe.com', 'front', 'payments']);
   });
 
   it('exits 1 with a clear message when Fluoro is not there, and 2 on a bad command line', async () => {

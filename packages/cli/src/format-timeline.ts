@@ -16,6 +16,8 @@ interface RawEntity {
   end_time?: number;
   parent_id?: string;
   namespace?: string;
+  /** A downstream that sent no segment of its own, made by BatchGetTraces from the call. */
+  inferred?: boolean;
   fault?: boolean;
   error?: boolean;
   throttle?: boolean;
@@ -141,5 +143,6 @@ function labelOf(e: RawEntity, isSegment: boolean): string {
   else if (e.throttle) parts.push('throttle');
   else if (e.error) parts.push('error');
   if (!isSegment && e.namespace && e.namespace !== 'local') parts.push(`(${e.namespace})`);
+  if (isSegment && e.inferred) parts.push('(inferred)');
   return parts.join(' ');
 }
