@@ -132,6 +132,14 @@ export function Timeline({
                   {r.kind === 'segment' && r.entity['origin'] ? (
                     <span className="muted origin">{String(r.entity['origin'])}</span>
                   ) : null}
+                  {r.kind === 'segment' && r.entity['inferred'] === true ? (
+                    <span
+                      className="muted origin"
+                      title="This downstream sent no segment; it is inferred from the call"
+                    >
+                      inferred
+                    </span>
+                  ) : null}
                   {isCollapsed && <span className="muted hidden-count">+{r.subtreeEnd - r.index - 1}</span>}
                 </div>
                 <div className="tl-bars">
