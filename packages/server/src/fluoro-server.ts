@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Store } from '@fluoro/store';
 import { createConsoleHandler } from './console/serve-console.js';
 import type { ApiError } from './http/api-error.js';
-import { createTokenAuth } from './http/auth.js';
+import { type AuthToken, createTokenAuth } from './http/auth.js';
 import { Router } from './http/router.js';
 import { BatchWriter, type BatchWriterOptions } from './ingest/batch-writer.js';
 import { IngestStats } from './ingest/ingest-stats.js';
@@ -52,14 +52,18 @@ export interface FluoroServerOptions {
    * `/api/health`), as `Authorization: Bearer <token>` or an AWS SigV4 signature with the token
    * as the secret access key. Ingest, sampling and the console's static files stay open: the
    * X-Ray SDKs and daemon cannot send a token (see `ingestAuth`). Any of the tokens given is accepted (two while
-   * one replaces the other). Undefined: nothing is authenticated.
+   * one replaces the other). A string has full access; `{ token, role: 'read-only' }` may call only
+   * the routes registered `access: 'read'` (queries, the service graph and statistics, the
+   * console's data), and gets 403 AccessDeniedException on the rest (sampling-rule and group
+   * changes, ingest with `ingestAuth`). Undefined: nothing is authenticated.
    */
-  authTokens?: readonly string[];
+  authTokens?: readonly (string | AuthToken)[];
   /**
    * With `authTokens`, ingest needs a token too: OTLP/HTTP and Zipkin as
    * `Authorization: Bearer <token>` (on the HTTP port and OTLP's own), OTLP/gRPC as the metadata
    * `authorization: Bearer <token>`, PutTraceSegments and TelemetryRecords as the query API takes
-   * it (bearer, or SigV4 with the token as the secret: the X-Ray daemon given that secret). UDP,
+   * it (bearer, or SigV4 with the token as the secret: the X-Ray daemon given that secret); a
+   * full-access token, as ingest writes. UDP,
    * GetSamplingRules and SamplingTargets stay open: the X-Ray SDKs cannot send a token. Refused
    * requests are counted under `rejected.unauthenticated`. Throws at start without `authTokens`.
    */
@@ -78,10 +82,11 @@ export interface FluoroServer {
   /** Stops accepting, writes everything accepted, closes the store. Safe to call twice. */
   stop(): Promise<void>;
   /**
-   * Replaces the accepted auth tokens while serving (a rotation). Throws, changing nothing, when
-   * the server was started without tokens or `tokens` is empty.
+   * Replaces the accepted auth tokens and their roles while serving (a rotation, or a token made
+   * read-only). Throws, changing nothing, when the server was started without tokens, `tokens` is
+   * empty, or one token is given both full and read-only.
    */
-  setAuthTokens(tokens: readonly string[]): void;
+  setAuthTokens(tokens: readonly (string | AuthToken)[]): void;
 }
 
 /** Starts ingest (UDP + HTTP), the batch writer and the query API over one store. */
@@ -92,6 +97,9 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   const sampling = await samplingApi(options.store, options.sampling);
   const role = options.role ?? 'all';
   const open = { open: true };
+  // Routes that change nothing, so a read-only token may call them. Any route not marked so is a
+  // write, and needs a full-access token (the Router's default).
+  const read = { access: 'read' } as const;
   const auth = options.authTokens === undefined ? undefined : createTokenAuth({ tokens: options.authTokens });
   if (options.ingestAuth && !auth) throw new Error('ingestAuth needs authTokens');
   // One authenticator for queries and ingest, so a rotation (setAuthTokens) covers both.
@@ -104,13 +112,16 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
       }
     : open;
   const router = new Router(auth)
-    .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }))
+    .get('/api/stats', () => ({ ingest: stats.toJSON(), queued: writer.queued }), read)
+    // What the caller's token may do, so the console offers only the controls that can work.
+    .get('/api/auth', (ctx) => ({ role: ctx.role ?? 'full' }), read)
     .get('/api/health', () => ({ status: 'ok', role }), open)
     // The SDKs poll it without credentials; the AWS CLI and SDKs list rules with it too.
     .post('/GetSamplingRules', sampling.getSamplingRules, open);
   if (role !== 'api') {
     // What X-Ray SDKs and the daemon call. The SDKs have no way to send a token; the daemon signs
-    // with its AWS secret, which is Fluoro's token only when it is set so (--ingest-auth).
+    // with its AWS secret, which is Fluoro's token only when it is set so (--ingest-auth). Writes:
+    // with --ingest-auth a read-only token may not send segments (nor spans: checkBearer's default).
     router
       .post('/TraceSegments', putTraceSegments(writer, stats, maxQueued), segmentIngest)
       .post('/TelemetryRecords', () => ({}), segmentIngest)
@@ -122,19 +133,19 @@ export async function startFluoroServer(options: FluoroServerOptions): Promise<F
   if (role !== 'collector') {
     const groups = groupsApi(options.store);
     router
-      .post('/Traces', batchGetTraces(options.store))
-      .post('/TraceSummaries', getTraceSummaries(options.store, groups.lookup))
+      .post('/Traces', batchGetTraces(options.store), read)
+      .post('/TraceSummaries', getTraceSummaries(options.store, groups.lookup), read)
       .post('/CreateGroup', groups.createGroup)
-      .post('/GetGroup', groups.getGroup)
-      .post('/Groups', groups.getGroups)
+      .post('/GetGroup', groups.getGroup, read)
+      .post('/Groups', groups.getGroups, read)
       .post('/UpdateGroup', groups.updateGroup)
       .post('/DeleteGroup', groups.deleteGroup)
-      // Rule changes change what every service records: they need the token when one is set.
+      // Rule changes change what every service records: they need a full-access token when one is set.
       .post('/CreateSamplingRule', sampling.createSamplingRule)
       .post('/UpdateSamplingRule', sampling.updateSamplingRule)
       .post('/DeleteSamplingRule', sampling.deleteSamplingRule)
       // What the SDKs reported: read by people, so behind the token like the rest of the API.
-      .post('/SamplingStatisticSummaries', sampling.getSamplingStatisticSummaries);
+      .post('/SamplingStatisticSummaries', sampling.getSamplingStatisticSummaries, read);
     registerServiceGraphRoutes(router, options.store);
   }
   const serveConsole =

@@ -8,12 +8,14 @@ import { getTraceGraph } from './xray-api/trace-graph.js';
 /**
  * The service map and statistics: X-Ray's GetServiceGraph, GetTraceGraph and
  * GetTimeSeriesServiceStatistics, and Fluoro's JSON endpoints for the console (docs/api.md).
+ * Every one only reads, so a read-only token may call it.
  */
 export function registerServiceGraphRoutes(router: Router, store: Store): Router {
+  const read = { access: 'read' } as const;
   return router
-    .post('/ServiceGraph', getServiceGraph(store))
-    .post('/TraceGraph', getTraceGraph(store))
-    .post('/TimeSeriesServiceStatistics', getTimeSeriesServiceStatistics(store))
-    .get('/api/service-stats', getServiceStats(store))
-    .get('/api/service-times', getServiceTimes(store));
+    .post('/ServiceGraph', getServiceGraph(store), read)
+    .post('/TraceGraph', getTraceGraph(store), read)
+    .post('/TimeSeriesServiceStatistics', getTimeSeriesServiceStatistics(store), read)
+    .get('/api/service-stats', getServiceStats(store), read)
+    .get('/api/service-times', getServiceTimes(store), read);
 }

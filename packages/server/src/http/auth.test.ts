@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  CreateSamplingRuleCommand,
   GetTraceSummariesCommand,
   type ServiceInputTypes,
   type ServiceOutputTypes,
   XRayClient,
+  XRayServiceException,
 } from '@aws-sdk/client-xray';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -280,6 +282,98 @@ describe('createTokenAuth during a rotation', () => {
     });
     expect((await bearer(NEXT)).status).toBe(200);
     await expect(xray(url, NEXT).send(summaries)).resolves.toMatchObject({ TraceSummaries: [] });
+  });
+});
+
+describe('createTokenAuth with a read-only token', () => {
+  const READER = 'a-read-only-dashboard-token';
+  const auth = createTokenAuth({ tokens: [TOKEN, { token: READER, role: 'read-only' }] });
+  const read = { access: 'read' } as const;
+  const router = new Router(auth)
+    .post('/TraceSummaries', () => ({ TraceSummaries: [] }), read)
+    .get('/api/auth', ({ role }) => ({ role }), read)
+    .post('/CreateSamplingRule', () => ({ SamplingRuleRecord: {} }), { access: 'write' })
+    // Registered without a class, as a new route might be: a write.
+    .post('/Unclassified', () => ({ changed: true }));
+  const server = createServer((req, res) => void router.handle(req, res));
+  let url = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => stopServer(server));
+  const call = (path: string, token: string, method = 'POST') =>
+    fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    });
+  const createRule = new CreateSamplingRuleCommand({
+    SamplingRule: {
+      RuleName: 'r',
+      Priority: 1,
+      FixedRate: 0,
+      ReservoirSize: 0,
+      ServiceName: '*',
+      ServiceType: '*',
+      Host: '*',
+      HTTPMethod: '*',
+      URLPath: '*',
+      ResourceARN: '*',
+      Version: 1,
+    },
+  });
+
+  it('reads with the bearer token, and says its role', async () => {
+    expect((await call('/TraceSummaries', READER)).status).toBe(200);
+    expect(await (await call('/api/auth', READER, 'GET')).json()).toEqual({ role: 'read-only' });
+    expect(await (await call('/api/auth', TOKEN, 'GET')).json()).toEqual({ role: 'full' });
+  });
+
+  it('is refused a write, and a route registered without a class, with 403 AccessDeniedException', async () => {
+    for (const path of ['/CreateSamplingRule', '/Unclassified']) {
+      const r = await call(path, READER);
+      expect(r.status, path).toBe(403);
+      expect(r.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+      const text = await r.text();
+      expect(JSON.parse(text)).toEqual({ message: expect.stringMatching(/auth token is read-only/) });
+      expect(text).not.toContain(READER.slice(0, 10));
+      // The full token is unchanged.
+      expect((await call(path, TOKEN)).status, path).toBe(200);
+    }
+  });
+
+  it('gives the real AWS SDK, signing with it, reads and a typed AccessDeniedException for a write', async () => {
+    await expect(xray(url, READER).send(summaries)).resolves.toMatchObject({ TraceSummaries: [] });
+    const e = await xray(url, READER)
+      .send(createRule)
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(XRayServiceException);
+    expect(e).toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringMatching(/auth token is read-only/),
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(xray(url, TOKEN).send(createRule)).resolves.toBeDefined();
+  });
+
+  it('is refused by checkBearer (ingest) unless the access asked for is read', () => {
+    expect(() => auth.checkBearer(`Bearer ${READER}`)).toThrow(/auth token is read-only/);
+    expect(auth.checkBearer(`Bearer ${READER}`, 'read')).toBe('read-only');
+    expect(auth.checkBearer(`Bearer ${TOKEN}`)).toBe('full');
+  });
+
+  it('follows a rotation that makes a full token read-only, and refuses one token given both ways', async () => {
+    const rotating = createTokenAuth({ tokens: [TOKEN] });
+    expect(() => rotating.setTokens([TOKEN, { token: TOKEN, role: 'read-only' }])).toThrow(
+      /both as full access and as read-only/,
+    );
+    expect(rotating.checkBearer(`Bearer ${TOKEN}`)).toBe('full');
+    rotating.setTokens([{ token: TOKEN, role: 'read-only' }]);
+    expect(() => rotating.checkBearer(`Bearer ${TOKEN}`)).toThrow(/auth token is read-only/);
+    expect(() => createTokenAuth({ tokens: [{ token: '', role: 'read-only' }] })).toThrow(
+      /must not be empty/,
+    );
   });
 });
 

@@ -4,25 +4,44 @@ import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ApiError } from './api-error.js';
 
+/** What a token may do: `full` anything, `read-only` only what a route declares `read`. */
+export type TokenRole = 'full' | 'read-only';
+
+/**
+ * What a route does, declared when it is registered: `read` answers a read-only token too,
+ * `write` (the default wherever a route is not declared `read`) needs a full-access token.
+ */
+export type RouteAccess = 'read' | 'write';
+
+/** One accepted token and what it may do. */
+export interface AuthToken {
+  token: string;
+  role: TokenRole;
+}
+
 /**
  * Checks one request's credentials before a protected route answers. Throws an ApiError
  * shaped for the AWS SDKs on failure; never puts the token in a message or a log line.
  */
 export interface Authenticator {
   /**
-   * Resolves when the request carries the token. `readBody` gives the request body's bytes;
-   * it is called only for a SigV4 check (a bearer token needs no body, so a caller without the
-   * token never gets to upload 16 MiB).
+   * Resolves to the role of the token the request carries, when that role may do `access`.
+   * `readBody` gives the request body's bytes; it is called only for a SigV4 check (a bearer
+   * token needs no body, so a caller without the token never gets to upload 16 MiB).
    */
-  check(req: IncomingMessage, readBody: () => Promise<Buffer>): Promise<void>;
+  check(req: IncomingMessage, readBody: () => Promise<Buffer>, access: RouteAccess): Promise<TokenRole>;
 }
+
+/** A token given as a bare string has full access. */
+export type TokenSpec = string | AuthToken;
 
 export interface TokenAuthOptions {
   /**
    * The shared secrets, any of which is accepted: as a bearer token, or as the secret access key
-   * of an AWS SigV4 signature. Two during a rotation (the new one and the old one), else one.
+   * of an AWS SigV4 signature. Two during a rotation (the new one and the old one), else one;
+   * read-only ones beside them.
    */
-  tokens: readonly string[];
+  tokens: readonly TokenSpec[];
   /** How far `x-amz-date` may be from the server's clock, in ms (AWS allows 15 minutes). */
   maxSkewMs?: number;
   /** The clock, in epoch ms (tests move it). */
@@ -44,16 +63,32 @@ export function missingToken(): ApiError {
   );
 }
 
+/**
+ * The answer when a read-only token asks for a `write` route: 403, as AWS names a refusal of a
+ * known caller. Says why, never which token.
+ */
+export function readOnlyToken(): ApiError {
+  return new ApiError(
+    403,
+    'AccessDeniedException',
+    'this auth token is read-only: it can read traces, but not change sampling rules or groups, or send data; use a full-access token',
+  );
+}
+
 /** An Authenticator whose accepted tokens can be replaced while it serves (a rotation). */
 export interface TokenAuthenticator extends Authenticator {
-  /** Accepts exactly these tokens from now on. Throws, changing nothing, if any is empty. */
-  setTokens(tokens: readonly string[]): void;
+  /**
+   * Accepts exactly these tokens, with these roles, from now on. Throws, changing nothing, if
+   * any is empty or one token is given both full and read-only.
+   */
+  setTokens(tokens: readonly TokenSpec[]): void;
   /**
    * Checks an `Authorization` value that may only be `Bearer <token>` (OTLP and Zipkin ingest,
    * OTLP/gRPC metadata: their exporters send headers, not signatures). Throws the same ApiErrors
-   * as `check`: 401 when `header` is absent, 403 when it is wrong or of another kind.
+   * as `check`: 401 when `header` is absent, 403 when it is wrong or of another kind, or a
+   * read-only token for `access` `write` (the default: ingest writes).
    */
-  checkBearer(header: string | undefined): void;
+  checkBearer(header: string | undefined, access?: RouteAccess): TokenRole;
 }
 
 /**
@@ -61,22 +96,29 @@ export interface TokenAuthenticator extends Authenticator {
  * a token as the secret access key and any access key id (`@aws-sdk/client-xray`, the AWS CLI).
  */
 export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
-  let tokens: readonly string[] = [];
-  let digests: Buffer[] = [];
-  const setTokens = (next: readonly string[]): void => {
-    if (next.length === 0 || next.some((t) => !t)) throw new Error('the auth token must not be empty');
-    tokens = [...next];
-    digests = tokens.map(sha256);
+  let tokens: readonly (AuthToken & { digest: Buffer })[] = [];
+  const setTokens = (next: readonly TokenSpec[]): void => {
+    const given = next.map((t) => (typeof t === 'string' ? { token: t, role: 'full' as const } : t));
+    if (given.length === 0 || given.some((t) => !t.token))
+      throw new Error('the auth token must not be empty');
+    const roles = new Map<string, TokenRole>();
+    for (const { token, role } of given) {
+      // Which role would win is not obvious from the list, so neither does.
+      if ((roles.get(token) ?? role) !== role)
+        throw new Error('a token is given both as full access and as read-only');
+      roles.set(token, role);
+    }
+    tokens = given.map((t) => ({ token: t.token, role: t.role, digest: sha256(t.token) }));
   };
   setTokens(options.tokens);
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const nowMs = options.nowMs ?? Date.now;
-  const checkBearerToken = (header: string): void => {
+  const checkBearerToken = (header: string): TokenRole => {
     // Digests have one length, so each comparison takes the same time whatever was sent.
     const sent = sha256(header.slice(7).trim());
-    let found = false;
-    for (const digest of digests) found = timingSafeEqual(sent, digest) || found;
-    if (found) return;
+    let role: TokenRole | undefined;
+    for (const t of tokens) role = timingSafeEqual(sent, t.digest) ? t.role : role;
+    if (role) return role;
     throw new ApiError(
       403,
       'UnrecognizedClientException',
@@ -85,7 +127,7 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
   };
   return {
     setTokens,
-    checkBearer(header) {
+    checkBearer(header, access = 'write') {
       if (!header) {
         throw new ApiError(
           401,
@@ -100,14 +142,15 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
           'the Authorization header is not "Bearer <token>"',
         );
       }
-      checkBearerToken(header);
+      return allowed(checkBearerToken(header), access);
     },
-    async check(req, readBody) {
+    async check(req, readBody, access) {
       const header = req.headers.authorization;
       if (!header) throw missingToken();
-      if (/^bearer /i.test(header)) return checkBearerToken(header);
+      if (/^bearer /i.test(header)) return allowed(checkBearerToken(header), access);
       if (header.startsWith(`${SIGV4_ALGORITHM} `)) {
-        return verifySigV4(req, header, await readBody(), tokens, nowMs(), maxSkewMs);
+        const role = await verifySigV4(req, header, await readBody(), tokens, nowMs(), maxSkewMs);
+        return allowed(role, access);
       }
       throw new ApiError(
         403,
@@ -118,9 +161,15 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuthenticator {
   };
 }
 
+/** The role, when it may do `access`; else the read-only refusal. */
+function allowed(role: TokenRole, access: RouteAccess): TokenRole {
+  if (access === 'write' && role !== 'full') throw readOnlyToken();
+  return role;
+}
+
 /**
  * Recomputes the request's SigV4 signature with each token as the secret and compares it with
- * the one sent. The canonical request is rebuilt from what arrived (method, raw path, query,
+ * the one sent; resolves to the role of the token it was signed with. The canonical request is rebuilt from what arrived (method, raw path, query,
  * exactly the headers listed in SignedHeaders, the body's SHA-256) and signed again by the AWS
  * SDK's own signer at the client's date and credential scope, so both sides canonicalise alike.
  */
@@ -128,10 +177,10 @@ async function verifySigV4(
   req: IncomingMessage,
   header: string,
   body: Buffer,
-  tokens: readonly string[],
+  tokens: readonly AuthToken[],
   nowMs: number,
   maxSkewMs: number,
-): Promise<void> {
+): Promise<TokenRole> {
   const parts = SIGV4_PARTS.exec(header);
   const scope = parts?.[1]?.split('/');
   if (!parts || scope?.length !== 5 || scope[4] !== 'aws4_request') {
@@ -168,8 +217,8 @@ async function verifySigV4(
   }
   const rawUrl = req.url ?? '/';
   const queryAt = rawUrl.indexOf('?');
-  for (const token of tokens) {
-    if (await signedWith(token)) return;
+  for (const { token, role } of tokens) {
+    if (await signedWith(token)) return role;
   }
   throw invalidSignature(
     "the request signature does not match: sign with this Fluoro's auth token as the secret access key",

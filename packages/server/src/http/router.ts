@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, invalidRequest } from './api-error.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, RouteAccess, TokenRole } from './auth.js';
 import { readBodyBytes } from './read-input.js';
 
 export interface RequestContext {
@@ -9,6 +9,8 @@ export interface RequestContext {
   url: URL;
   /** The parsed JSON body (POST), or undefined. */
   body: unknown;
+  /** The role of the token the request carried; undefined when none was checked (no auth, or an open route). */
+  role?: TokenRole;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<unknown> | unknown;
@@ -21,6 +23,12 @@ export interface RouteOptions {
    * sampling calls and the health check, whose clients cannot send a token.
    */
   open?: boolean;
+  /**
+   * `read` when the route changes nothing, so a read-only token may call it. Anything not declared
+   * `read` is `write` and needs a full-access token: a route added without thinking about it
+   * cannot be changed through a token handed out to read.
+   */
+  access?: RouteAccess;
   /** Told of each request the Authenticator refused (ingest counts them); never given the token. */
   onRefused?: (error: ApiError) => void;
 }
@@ -28,6 +36,7 @@ export interface RouteOptions {
 interface Route {
   handler: Handler;
   open: boolean;
+  access: RouteAccess;
   onRefused?: (error: ApiError) => void;
 }
 
@@ -37,7 +46,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /**
  * A small exact-path router: X-Ray's API is POST on fixed paths with JSON bodies, which needs
  * no framework. Every answer is JSON; every failure is an ApiError shaped for the AWS SDK.
- * Given an Authenticator, every route needs credentials unless it was registered `open`.
+ * Given an Authenticator, every route needs credentials unless it was registered `open`, and a
+ * full-access token unless it was registered `access: 'read'`.
  */
 export class Router {
   private readonly routes = new Map<string, Route>();
@@ -84,16 +94,17 @@ export class Router {
         bytes ??= req.method === 'POST' ? readBytes(req) : Promise.resolve(Buffer.alloc(0));
         return bytes;
       };
+      let role: TokenRole | undefined;
       if (this.auth && !route.open) {
         try {
-          await this.auth.check(req, readBody);
+          role = await this.auth.check(req, readBody, route.access);
         } catch (e) {
           if (e instanceof ApiError && (e.status === 401 || e.status === 403)) route.onRefused?.(e);
           throw e;
         }
       }
       const body = req.method === 'POST' ? toJson(await readBody()) : undefined;
-      const result = await route.handler({ req, url, body });
+      const result = await route.handler({ req, url, body, ...(role ? { role } : {}) });
       send(res, 200, result ?? {});
     } catch (e) {
       const err =
@@ -118,6 +129,7 @@ function toRoute(handler: Handler, options: RouteOptions): Route {
   return {
     handler,
     open: options.open ?? false,
+    access: options.access ?? 'write',
     ...(options.onRefused ? { onRefused: options.onRefused } : {}),
   };
 }
