@@ -19,6 +19,7 @@ commands:
           --queue-size N        (FLUORO_QUEUE_SIZE, documents waiting for the store, default 100000)
           --sampling-rate F  --sampling-reservoir N  (set and store the Default sampling rule; default every request)
           --auth-token-file PATH  (or FLUORO_AUTH_TOKEN: the query API and console then need it; one token a line, read again on SIGHUP)
+                                (a line "read-only TOKEN", or FLUORO_READ_ONLY_TOKEN: reads only, no rule, group or ingest changes)
           --ingest-auth         (FLUORO_INGEST_AUTH=1, needs a token: OTLP, Zipkin and PutTraceSegments need it too; UDP and sampling stay open)
           --allow-remote        (FLUORO_ALLOW_REMOTE=1: bind beyond loopback without a token, behind a proxy)
   traces  list recent traces, newest first

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeTokens, readAuthToken } from './auth-token.js';
 import { parseUpOptions, toAddress } from './up-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -112,6 +113,8 @@ describe('parseUpOptions: the auth token', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fluoro-token-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const TOKEN = '0123456789abcdef0123';
+  const full = (token: string) => ({ token, role: 'full' });
+  const readOnly = (token: string) => ({ token, role: 'read-only' });
   const file = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, text);
@@ -122,26 +125,28 @@ describe('parseUpOptions: the auth token', () => {
     const o = parseUpOptions(['--http', '0.0.0.0:2000', '--otlp', '0.0.0.0:4318'], {
       FLUORO_AUTH_TOKEN: TOKEN,
     });
-    expect(o).toMatchObject({ authTokens: [TOKEN], allowRemote: false, http: { host: '0.0.0.0' } });
+    expect(o).toMatchObject({ authTokens: [full(TOKEN)], allowRemote: false, http: { host: '0.0.0.0' } });
   });
 
   it('reads --auth-token-file without its trailing newline, over the environment variable', () => {
     const path = file('token', `${TOKEN}\n`);
-    expect(parseUpOptions(['--auth-token-file', path], {}).authTokens).toEqual([TOKEN]);
+    expect(parseUpOptions(['--auth-token-file', path], {}).authTokens).toEqual([full(TOKEN)]);
     expect(parseUpOptions(['--auth-token-file', file('crlf', `${TOKEN}\r\n`)], {}).authTokens).toEqual([
-      TOKEN,
+      full(TOKEN),
     ]);
     expect(
-      parseUpOptions(['--auth-token-file', path], { FLUORO_AUTH_TOKEN: 'another-token-of-enough-length' })
-        .authTokens,
-    ).toEqual([TOKEN]);
+      parseUpOptions(['--auth-token-file', path], {
+        FLUORO_AUTH_TOKEN: 'another-token-of-enough-length',
+        FLUORO_READ_ONLY_TOKEN: 'a-read-only-token-of-enough-length',
+      }).authTokens,
+    ).toEqual([full(TOKEN)]);
     expect(parseUpOptions(['--auth-token-file', path], {}).authTokenFile).toBe(path);
   });
 
   it('reads one token per line of the file, skipping blank lines and comments (a rotation)', () => {
     const next = 'fedcba9876543210fedcba';
     const path = file('two', `# new, then old\n${next}\n\n  ${TOKEN}  \n`);
-    expect(parseUpOptions(['--auth-token-file', path], {}).authTokens).toEqual([next, TOKEN]);
+    expect(parseUpOptions(['--auth-token-file', path], {}).authTokens).toEqual([full(next), full(TOKEN)]);
     expect(() => parseUpOptions(['--auth-token-file', file('bad-line', `${TOKEN}\nshort\n`)], {})).toThrow(
       /line 2: the auth token must be at least 16 characters, not 5/,
     );
@@ -150,18 +155,90 @@ describe('parseUpOptions: the auth token', () => {
     );
   });
 
+  it('reads "read-only TOKEN" lines as read-only tokens, beside full ones', () => {
+    const ro = 'read-only-dashboard-token-0123';
+    const path = file('mixed', `# the dashboard\nread-only ${ro}\n${TOKEN}\n  read-only\t${ro}-2  \n`);
+    const tokens = parseUpOptions(['--auth-token-file', path], {}).authTokens ?? [];
+    expect(tokens).toEqual([readOnly(ro), full(TOKEN), readOnly(`${ro}-2`)]);
+    expect(describeTokens(tokens)).toBe('3 tokens accepted: 1 full access, 2 read-only');
+    expect(describeTokens([full(TOKEN)] as never)).toBe('1 token accepted: 1 full access, 0 read-only');
+    // A client given the file sends its first token, without the word.
+    expect(readAuthToken(path, {})).toBe(ro);
+    // A file of read-only lines only is allowed (`fluoro up` warns that nothing can be changed).
+    expect(parseUpOptions(['--auth-token-file', file('ro', `read-only ${ro}\n`)], {}).authTokens).toEqual([
+      readOnly(ro),
+    ]);
+  });
+
+  it('reads FLUORO_READ_ONLY_TOKEN beside FLUORO_AUTH_TOKEN, or alone', () => {
+    const ro = 'read-only-laptop-token-0123';
+    expect(parseUpOptions([], { FLUORO_AUTH_TOKEN: TOKEN, FLUORO_READ_ONLY_TOKEN: ro }).authTokens).toEqual([
+      full(TOKEN),
+      readOnly(ro),
+    ]);
+    expect(parseUpOptions([], { FLUORO_READ_ONLY_TOKEN: ro }).authTokens).toEqual([readOnly(ro)]);
+    // It is a token like the other: loopback is no longer required.
+    expect(parseUpOptions(['--http', '0.0.0.0:2000'], { FLUORO_READ_ONLY_TOKEN: ro }).http.host).toBe(
+      '0.0.0.0',
+    );
+  });
+
   const refused: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
     ['an empty variable', [], { FLUORO_AUTH_TOKEN: '' }, /FLUORO_AUTH_TOKEN: the auth token is empty/],
+    [
+      'a short read-only variable',
+      [],
+      { FLUORO_READ_ONLY_TOKEN: 'short' },
+      /FLUORO_READ_ONLY_TOKEN: the auth token must be at least 16 characters, not 5/,
+    ],
+    [
+      'one token in both variables',
+      [],
+      { FLUORO_AUTH_TOKEN: TOKEN, FLUORO_READ_ONLY_TOKEN: TOKEN },
+      /FLUORO_READ_ONLY_TOKEN: the same token as FLUORO_AUTH_TOKEN/,
+    ],
+    [
+      'a line with another word before the token',
+      ['--auth-token-file', `FILE:readonly ${TOKEN}\n`],
+      {},
+      /line 1: a line is a token \(full access\) or "read-only" and a token/,
+    ],
+    [
+      'a line with a word after the token',
+      ['--auth-token-file', `FILE:${TOKEN} x\n`],
+      {},
+      /line 1: a line is a token \(full access\) or "read-only" and a token/,
+    ],
+    [
+      '"read-only" with no token',
+      ['--auth-token-file', `FILE:${TOKEN}\nread-only\n`],
+      {},
+      /line 2: a line is a token \(full access\) or "read-only" and a token/,
+    ],
+    [
+      'a short read-only token',
+      ['--auth-token-file', 'FILE:read-only short\n'],
+      {},
+      /line 1: the auth token must be at least 16 characters, not 5/,
+    ],
+    [
+      'one token both full and read-only',
+      ['--auth-token-file', `FILE:${TOKEN}\n\nread-only ${TOKEN}\n`],
+      {},
+      /line 3: the same token as line 1, with another role/,
+    ],
     ['a short variable', [], { FLUORO_AUTH_TOKEN: 'short' }, /at least 16 characters, not 5/],
     ['a file holding only a newline', ['--auth-token-file', 'EMPTY'], {}, /the auth token is empty/],
     ['a token with a space', [], { FLUORO_AUTH_TOKEN: `${TOKEN} x` }, /must not contain spaces/],
   ];
   it.each(refused)('refuses %s with a message that does not repeat it', (_name, args, env, message) => {
-    const argv = args.map((a) => (a === 'EMPTY' ? file('empty', '\n') : a));
+    const argv = args.map((a) =>
+      a === 'EMPTY' ? file('empty', '\n') : a.startsWith('FILE:') ? file('refused', a.slice(5)) : a,
+    );
     expect(() => parseUpOptions(argv, env)).toThrow(UsageError);
     expect(() => parseUpOptions(argv, env)).toThrow(message);
-    const token = env['FLUORO_AUTH_TOKEN'];
-    if (token) expect(() => parseUpOptions(argv, env)).not.toThrow(token);
+    for (const token of [env['FLUORO_AUTH_TOKEN'], env['FLUORO_READ_ONLY_TOKEN'], args.length ? TOKEN : ''])
+      if (token) expect(() => parseUpOptions(argv, env)).not.toThrow(token);
   });
 });
 
@@ -170,7 +247,7 @@ describe('parseUpOptions: --ingest-auth', () => {
 
   it('takes --ingest-auth or FLUORO_INGEST_AUTH=1 with a token', () => {
     expect(parseUpOptions(['--ingest-auth'], { FLUORO_AUTH_TOKEN: TOKEN })).toMatchObject({
-      authTokens: [TOKEN],
+      authTokens: [{ token: TOKEN, role: 'full' }],
       ingestAuth: true,
     });
     expect(parseUpOptions([], { FLUORO_AUTH_TOKEN: TOKEN, FLUORO_INGEST_AUTH: '1' }).ingestAuth).toBe(true);

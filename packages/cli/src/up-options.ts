@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AuthToken } from '@fluoro/server';
 import { readAuthTokens } from './auth-token.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,8 +29,11 @@ export interface UpOptions {
    */
   sampling: { fixedRate?: number; reservoirSize?: number };
   role: 'all' | 'collector' | 'api';
-  /** The tokens the query API and the console then accept; undefined: no authentication. */
-  authTokens: string[] | undefined;
+  /**
+   * The tokens the query API and the console then accept, each full access or read-only;
+   * undefined: no authentication.
+   */
+  authTokens: AuthToken[] | undefined;
   /** Where they were read from, to read them again on SIGHUP (undefined: the environment). */
   authTokenFile: string | undefined;
   /**

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFluoroServer } from '@fluoro/server';
+import { type AuthToken, startFluoroServer } from '@fluoro/server';
 import { ClickHouseStore, DuckDbStore, type Store } from '@fluoro/store';
-import { readAuthTokens } from './auth-token.js';
+import { describeTokens, readAuthTokens } from './auth-token.js';
 import type { UpOptions } from './up-options.js';
 
 /**
@@ -12,7 +12,8 @@ import type { UpOptions } from './up-options.js';
  *   fluoro: listening otlp http://127.0.0.1:4318/v1/traces
  *   fluoro: listening otlp-grpc 127.0.0.1:4317
  *   fluoro: store duckdb /path/.fluoro/fluoro.duckdb
- *   fluoro: auth token required for the query API and console   (only with a token; with
+ *   fluoro: auth token required for the query API and console (ingest and /api/health are open;
+ *           1 token accepted: 1 full access, 0 read-only)   (only with a token; with
  *           --ingest-auth: "... for the query API, console and ingest (...)")
  *   fluoro: ready
  * and on SIGINT/SIGTERM writes everything accepted, prints `fluoro: stopped`, and exits 0.
@@ -46,9 +47,10 @@ export async function up(options: UpOptions): Promise<void> {
   if (options.authTokens)
     console.log(
       options.ingestAuth
-        ? `fluoro: auth token required for the query API, console and ingest (OTLP, Zipkin, PutTraceSegments; UDP, the SDKs' sampling calls and /api/health are open${tokenCount(options.authTokens)})`
-        : `fluoro: auth token required for the query API and console (ingest and /api/health are open${tokenCount(options.authTokens)})`,
+        ? `fluoro: auth token required for the query API, console and ingest (OTLP, Zipkin, PutTraceSegments; UDP, the SDKs' sampling calls and /api/health are open; ${describeTokens(options.authTokens)})`
+        : `fluoro: auth token required for the query API and console (ingest and /api/health are open; ${describeTokens(options.authTokens)})`,
     );
+  if (options.authTokens) warnIfAllReadOnly(options.authTokens, options.ingestAuth);
   console.log('fluoro: ready');
   let signals = 0;
   const shutdown = (signal: string) => {
@@ -76,7 +78,8 @@ export async function up(options: UpOptions): Promise<void> {
       try {
         const tokens = readAuthTokens(tokenFile, {}) ?? [];
         server.setAuthTokens(tokens);
-        console.log(`fluoro: auth tokens read again from ${tokenFile}${tokenCount(tokens)}`);
+        console.log(`fluoro: auth tokens read again from ${tokenFile}; ${describeTokens(tokens)}`);
+        warnIfAllReadOnly(tokens, options.ingestAuth);
       } catch (e) {
         console.error(`fluoro: auth tokens not changed: ${(e as Error).message}`);
       }
@@ -84,9 +87,12 @@ export async function up(options: UpOptions): Promise<void> {
   }
 }
 
-/** ", 2 tokens accepted" when there is more than one (never the tokens). */
-function tokenCount(tokens: readonly string[]): string {
-  return tokens.length > 1 ? `; ${tokens.length} tokens accepted` : '';
+/** Says what stops working when no token may write (a file of read-only lines is allowed, but rarely meant). */
+function warnIfAllReadOnly(tokens: readonly AuthToken[], ingestAuth: boolean): void {
+  if (tokens.some((t) => t.role === 'full')) return;
+  console.error(
+    `fluoro: every auth token is read-only: sampling-rule and group changes${ingestAuth ? ', and ingest over HTTP and gRPC,' : ''} are refused until a full-access token is added`,
+  );
 }
 
 async function openStore(options: UpOptions): Promise<Store> {
