@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactElement, useEffect, useState } from 'react';
-import { signOut, useAuth } from './api/auth.js';
+import { noteRole, signOut, useAuth } from './api/auth.js';
+import { getAuthRole } from './api/client.js';
 import { SignIn } from './components/SignIn.js';
 import { isTyping } from './is-typing.js';
 import { parseTraceIdInput } from './model/trace-id.js';
@@ -26,6 +27,19 @@ export function App() {
   const [jumpError, setJumpError] = useState(false);
   const [help, setHelp] = useState(false);
   const auth = useAuth();
+
+  // What the token may do, asked again at each sign-in or sign-out (a read-only one gets no edit controls).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the epoch marks a new token
+  useEffect(() => {
+    if (auth.required) return;
+    const abort = new AbortController();
+    getAuthRole(abort.signal)
+      .then((role) => {
+        if (!abort.signal.aborted) noteRole(role);
+      })
+      .catch(() => {}); // unknown: the controls stay, and a refused change shows the server's message
+    return () => abort.abort();
+  }, [auth.epoch, auth.required]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -114,6 +128,15 @@ export function App() {
         >
           {theme === 'dark' ? '☀' : '☾'}
         </button>
+        {auth.role === 'read-only' && (
+          <span
+            className="chip"
+            data-testid="read-only"
+            title="This tab's auth token can read traces, but not change sampling rules or groups"
+          >
+            read-only
+          </span>
+        )}
         {auth.token !== undefined && (
           <button type="button" onClick={signOut} title="Forget the auth token in this tab">
             Sign out

@@ -7,16 +7,24 @@ import { useSyncExternalStore } from 'react';
  */
 const STORAGE_KEY = 'fluoro.authToken';
 
+/** What the server lets this console's token do (`GET /api/auth`). */
+export type AuthRole = 'full' | 'read-only';
+
 export interface AuthState {
   /** The token sent as `Authorization: Bearer`; undefined: none is sent. */
   token: string | undefined;
+  /**
+   * What the server says the token may do; undefined until it has said (or when it cannot: an
+   * older server). Controls that change data are hidden for `read-only`.
+   */
+  role: AuthRole | undefined;
   /** The server answered 401/403: the sign-in form shows. */
   required: boolean;
   /** Bumped at each sign-in and sign-out, so pages can load again with the new credentials. */
   epoch: number;
 }
 
-let state: AuthState = { token: readStored(), required: false, epoch: 0 };
+let state: AuthState = { token: readStored(), role: undefined, required: false, epoch: 0 };
 const listeners = new Set<() => void>();
 
 function update(next: Partial<AuthState>): void {
@@ -46,21 +54,31 @@ export function authHeaders(): Record<string, string> {
   return state.token ? { authorization: `Bearer ${state.token}` } : {};
 }
 
-/** Called by the API client on every answer: a 401 or 403 asks the user for the token. */
-export function noteAuthStatus(status: number): void {
+/**
+ * Called by the API client on every answer: a 401 or 403 asks the user for the token. Not an
+ * `AccessDeniedException`: the token was taken but is read-only, and the page shows the server's
+ * message where the change was tried.
+ */
+export function noteAuthStatus(status: number, errorType?: string | null): void {
+  if (status === 403 && errorType === 'AccessDeniedException') return;
   if ((status === 401 || status === 403) && !state.required) update({ required: true });
 }
 
+/** What the server said the token may do. */
+export function noteRole(role: AuthRole | undefined): void {
+  if (role !== state.role) update({ role });
+}
+
 /** Keeps a token the server took (see checkToken in client.ts); the pages load again with it. */
-export function acceptToken(token: string): void {
+export function acceptToken(token: string, role?: AuthRole): void {
   store(token);
-  update({ token, required: false, epoch: state.epoch + 1 });
+  update({ token, role, required: false, epoch: state.epoch + 1 });
 }
 
 /** Forgets the token; the pages load again, and ask for it if the server needs it. */
 export function signOut(): void {
   store(undefined);
-  update({ token: undefined, required: false, epoch: state.epoch + 1 });
+  update({ token: undefined, role: undefined, required: false, epoch: state.epoch + 1 });
 }
 
 /** The auth state, re-rendering on every change. */

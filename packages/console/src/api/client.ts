@@ -1,7 +1,7 @@
 import type { TraceSummary } from '@fluoro/model/browser';
 import type { SamplingRule, SamplingRuleRecord } from '../model/sampling-rules.js';
 import type { XRayService } from '../model/service-graph.js';
-import { authHeaders, noteAuthStatus } from './auth.js';
+import { type AuthRole, authHeaders, noteAuthStatus } from './auth.js';
 
 /** An answer other than 2xx from Fluoro's API, with X-Ray's error name and message. */
 export class ApiError extends Error {
@@ -16,7 +16,8 @@ export class ApiError extends Error {
 
 /**
  * POSTs JSON to an X-Ray operation path on the server that served the console, with the auth
- * token when one is held; a 401/403 also asks the user to sign in.
+ * token when one is held; a 401/403 also asks the user to sign in (but for a read-only token's
+ * 403 AccessDeniedException, whose message the caller shows).
  */
 export async function post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, {
@@ -25,7 +26,7 @@ export async function post<T>(path: string, body: unknown, signal?: AbortSignal)
     body: JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });
-  noteAuthStatus(res.status);
+  noteAuthStatus(res.status, res.headers.get('x-amzn-errortype'));
   const text = await res.text();
   let json: unknown;
   try {
@@ -254,16 +255,31 @@ export async function getServiceTimes(
 }
 
 /**
- * Whether the server takes `token`, asked at a protected endpoint without keeping it.
- * Resolves undefined when it does, or a message saying why not.
+ * What the server lets the held token do (`GET /api/auth`): `full`, or `read-only` (queries
+ * only: no sampling-rule or group changes). Undefined when the server does not say (an older one).
  */
-export async function checkToken(token: string): Promise<string | undefined> {
+export async function getAuthRole(signal?: AbortSignal): Promise<AuthRole | undefined> {
+  const res = await fetch('/api/auth', { headers: authHeaders(), ...(signal ? { signal } : {}) });
+  noteAuthStatus(res.status, res.headers.get('x-amzn-errortype'));
+  if (!res.ok) return undefined;
+  const { role } = (await res.json()) as { role?: unknown };
+  return role === 'full' || role === 'read-only' ? role : undefined;
+}
+
+/**
+ * Whether the server takes `token`, asked at a protected endpoint without keeping it.
+ * Resolves the token's role when it does, or a message saying why not.
+ */
+export async function checkToken(token: string): Promise<{ role: AuthRole | undefined } | { error: string }> {
   let res: Response;
   try {
-    res = await fetch('/api/stats', { headers: { authorization: `Bearer ${token}` } });
+    res = await fetch('/api/auth', { headers: { authorization: `Bearer ${token}` } });
   } catch (e) {
-    return `Cannot reach Fluoro: ${(e as Error).message}`;
+    return { error: `Cannot reach Fluoro: ${(e as Error).message}` };
   }
-  if (res.status === 401 || res.status === 403) return 'That is not the token this Fluoro was started with.';
-  return res.ok ? undefined : `Fluoro answered HTTP ${res.status}.`;
+  if (res.status === 401 || res.status === 403)
+    return { error: 'That is not the token this Fluoro was started with.' };
+  if (!res.ok) return { error: `Fluoro answered HTTP ${res.status}.` };
+  const { role } = (await res.json()) as { role?: unknown };
+  return { role: role === 'full' || role === 'read-only' ? role : undefined };
 }

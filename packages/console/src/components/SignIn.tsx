@@ -19,10 +19,10 @@ export function SignIn({ hadToken }: { hadToken: boolean }) {
       return;
     }
     setBusy(true);
-    const refused = await checkToken(t);
+    const checked = await checkToken(t);
     setBusy(false);
-    if (refused) setError(refused);
-    else acceptToken(t);
+    if ('error' in checked) setError(checked.error);
+    else acceptToken(t, checked.role);
   };
 
   return (
@@ -32,7 +32,8 @@ export function SignIn({ hadToken }: { hadToken: boolean }) {
         <p>
           {hadToken ? 'The token this tab held was refused. ' : ''}
           This Fluoro needs its auth token: the one <code>fluoro up</code> was started with (
-          <code>FLUORO_AUTH_TOKEN</code> or <code>--auth-token-file</code>).
+          <code>FLUORO_AUTH_TOKEN</code> or <code>--auth-token-file</code>), or a read-only one, which can see
+          everything but change nothing.
         </p>
         <label>
           Auth token

@@ -3,8 +3,11 @@ import { ApiError, deleteGroup, type Group, getGroups, saveGroup } from '../api/
 import { quote } from '../model/filter-syntax.js';
 import { Link, toHref } from '../router.js';
 
-/** Groups: named filter expressions (X-Ray's CreateGroup/UpdateGroup/DeleteGroup/GetGroups). */
-export function GroupsSettings() {
+/**
+ * Groups: named filter expressions (X-Ray's CreateGroup/UpdateGroup/DeleteGroup/GetGroups).
+ * `readOnly`: listed without edit controls (the token cannot change them).
+ */
+export function GroupsSettings({ readOnly = false }: { readOnly?: boolean }) {
   const [groups, setGroups] = useState<Group[] | undefined | null>(null);
   const [error, setError] = useState<string | undefined>();
   const [editing, setEditing] = useState<{ name: string; filter: string; isNew: boolean } | undefined>();
@@ -73,30 +76,34 @@ export function GroupsSettings() {
                   <td className="mono wide">{g.FilterExpression}</td>
                   <td className="nowrap">
                     <Link href={toHref('/', { group: g.GroupName })}>View traces</Link>{' '}
-                    <button
-                      type="button"
-                      onClick={() =>
-                        setEditing({ name: g.GroupName, filter: g.FilterExpression ?? '', isNew: false })
-                      }
-                    >
-                      Edit
-                    </button>{' '}
-                    <button
-                      type="button"
-                      onClick={() =>
-                        setEditing({
-                          name: `${g.GroupName}-copy`.slice(0, 32),
-                          filter: g.FilterExpression ?? '',
-                          isNew: true,
-                        })
-                      }
-                    >
-                      Clone
-                    </button>{' '}
-                    {g.GroupName !== 'Default' && (
-                      <button type="button" onClick={() => remove(g.GroupName)}>
-                        Delete
-                      </button>
+                    {!readOnly && (
+                      <>
+                        <button
+                          type="button"
+                          onClick={() =>
+                            setEditing({ name: g.GroupName, filter: g.FilterExpression ?? '', isNew: false })
+                          }
+                        >
+                          Edit
+                        </button>{' '}
+                        <button
+                          type="button"
+                          onClick={() =>
+                            setEditing({
+                              name: `${g.GroupName}-copy`.slice(0, 32),
+                              filter: g.FilterExpression ?? '',
+                              isNew: true,
+                            })
+                          }
+                        >
+                          Clone
+                        </button>{' '}
+                        {g.GroupName !== 'Default' && (
+                          <button type="button" onClick={() => remove(g.GroupName)}>
+                            Delete
+                          </button>
+                        )}
+                      </>
                     )}
                   </td>
                 </tr>
@@ -135,11 +142,13 @@ export function GroupsSettings() {
           </button>
         </form>
       ) : (
-        <p>
-          <button type="button" onClick={() => setEditing({ name: '', filter: '', isNew: true })}>
-            New group
-          </button>
-        </p>
+        !readOnly && (
+          <p>
+            <button type="button" onClick={() => setEditing({ name: '', filter: '', isNew: true })}>
+              New group
+            </button>
+          </p>
+        )
       )}
     </section>
   );

@@ -26,8 +26,9 @@ import { SamplingRuleForm } from './SamplingRuleForm.js';
  * DeleteSamplingRule): the rules the SDKs polling this server receive, in the order they try
  * them, with a form to create and edit them, and what the SDKs reported for each over the
  * last minute (GetSamplingStatisticSummaries): requests matched, traced, and traced by borrowing.
+ * `readOnly`: listed without edit controls (the token cannot change them).
  */
-export function SamplingRulesSettings() {
+export function SamplingRulesSettings({ readOnly = false }: { readOnly?: boolean }) {
   const [rules, setRules] = useState<SamplingRuleRecord[] | undefined>();
   const [loadError, setLoadError] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -162,14 +163,16 @@ export function SamplingRulesSettings() {
                     <td className="num">{st ? st.SampledCount : '—'}</td>
                     <td className="num">{st ? st.BorrowCount : '—'}</td>
                     <td className="nowrap">
-                      <button
-                        type="button"
-                        aria-label={`Edit rule ${r.RuleName}`}
-                        onClick={() => open(toRuleForm(r), false)}
-                      >
-                        Edit
-                      </button>{' '}
-                      {!isDefault && (
+                      {!readOnly && (
+                        <button
+                          type="button"
+                          aria-label={`Edit rule ${r.RuleName}`}
+                          onClick={() => open(toRuleForm(r), false)}
+                        >
+                          Edit
+                        </button>
+                      )}{' '}
+                      {!readOnly && !isDefault && (
                         <button
                           type="button"
                           aria-label={`Delete rule ${r.RuleName}`}
@@ -199,11 +202,13 @@ export function SamplingRulesSettings() {
           }}
         />
       ) : (
-        <p>
-          <button type="button" onClick={() => open(NEW_RULE_FORM, true)}>
-            New rule
-          </button>
-        </p>
+        !readOnly && (
+          <p>
+            <button type="button" onClick={() => open(NEW_RULE_FORM, true)}>
+              New rule
+            </button>
+          </p>
+        )
       )}
     </section>
   );
