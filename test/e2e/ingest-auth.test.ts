@@ -5,7 +5,8 @@
  * are then readable; without it they are refused and nothing is stored. Zipkin takes a bearer
  * token; PutTraceSegments takes the real `@aws-sdk/client-xray` signing with the token as its
  * secret (as the X-Ray daemon given that secret does). UDP and the SDKs' sampling calls stay
- * open, as does OTLP's CORS preflight. A token rotation (SIGHUP) covers ingest.
+ * open, as does OTLP's CORS preflight. A read-only token (`read-only TOKEN` in the file) reads
+ * but is refused every kind of ingest. A token rotation (SIGHUP) covers ingest.
  */
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-u
 
 const TOKEN = 'e2e-ingest-token-0123456789abcdef';
 const NEXT = 'e2e-ingest-next-token-fedcba9876543210';
+const READER = 'e2e-ingest-read-only-token-0123456789';
 const bearer = { authorization: `Bearer ${TOKEN}` };
 const t = Math.floor(Date.now() / 1000) - 60;
 const toXRay = (w3c: string) => `1-${w3c.slice(0, 8)}-${w3c.slice(8)}`;
@@ -79,7 +81,7 @@ describe('fluoro up --ingest-auth', () => {
   };
 
   beforeAll(async () => {
-    writeFileSync(tokenFile, `${TOKEN}\n`);
+    writeFileSync(tokenFile, `${TOKEN}\nread-only ${READER}\n`);
     fluoro = await startFluoro({ args: ['--auth-token-file', tokenFile, '--ingest-auth'] });
   }, 60_000);
   afterAll(async () => {
@@ -89,9 +91,10 @@ describe('fluoro up --ingest-auth', () => {
 
   it('says at start that ingest needs the token, without printing it', () => {
     expect(fluoro.output()).toMatch(
-      /^fluoro: auth token required for the query API, console and ingest \(OTLP, Zipkin, PutTraceSegments; UDP, the SDKs' sampling calls and \/api\/health are open\)$/m,
+      /^fluoro: auth token required for the query API, console and ingest \(OTLP, Zipkin, PutTraceSegments; UDP, the SDKs' sampling calls and \/api\/health are open; 2 tokens accepted: 1 full access, 1 read-only\)$/m,
     );
     expect(fluoro.output()).not.toContain(TOKEN);
+    expect(fluoro.output()).not.toContain(READER);
   });
 
   /** One finished span from the real SDK, to hand to an exporter as its BatchSpanProcessor would. */
@@ -245,6 +248,67 @@ describe('fluoro up --ingest-auth', () => {
     await eventually(async () => ((await storedIds(traceId(0xb003))).length > 0 ? true : undefined));
     expect(await storedIds(traceId(0xb001))).toEqual([]);
     expect(await storedIds(traceId(0xb002))).toEqual([]);
+  });
+
+  it('refuses a read-only token every kind of ingest (403, PERMISSION_DENIED), counted, while it still reads', async () => {
+    const before = await unauthenticated();
+    const refusedSpans: ReadableSpan[] = [];
+    for (const [name, make, codes] of exporters) {
+      const span = oneSpan(`ingest-read-only-${name.replace(/\W+/g, '-')}`);
+      refusedSpans.push(span);
+      const r = await exportWith(withHeaders(`authorization=Bearer%20${READER}`, make), span);
+      expect(r.code, name).toBe(ExportResultCode.FAILED);
+      expect((r.error as { code?: number }).code, name).toBe(codes[1]);
+      expect(String(r.error), name).not.toContain(READER);
+    }
+    // The exporters keep only the status; the body says why, in OTLP's shape.
+    const otlp = await fetch(`${fluoro.httpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${READER}` },
+      body: '{"resourceSpans":[]}',
+    });
+    expect(otlp.status).toBe(403);
+    expect(await otlp.json()).toMatchObject({
+      code: 7,
+      message: expect.stringMatching(/auth token is read-only/),
+    });
+    const zipkinRefused = zipkinId('a0d1');
+    const zipkin = await fetch(`${fluoro.httpUrl}/api/v2/spans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${READER}` },
+      body: JSON.stringify(zipkinSpan(zipkinRefused, 'zipkin-read-only')),
+    });
+    expect(zipkin.status).toBe(403);
+    expect(await zipkin.text()).toMatch(/auth token is read-only/);
+    const signed = await xray(READER)
+      .send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [JSON.stringify(segment(0xd001, 'ro'))] }))
+      .catch((e: unknown) => e);
+    expect(signed).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    const telemetry = await fetch(`${fluoro.httpUrl}/TelemetryRecords`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${READER}` },
+      body: '{}',
+    });
+    expect(telemetry.status).toBe(403);
+    expect(telemetry.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+    expect(await unauthenticated()).toBe(before + exporters.length + 4);
+
+    // The read-only token reads; the full token's span, sent after the refused ones, is stored and
+    // none of the refused ones is.
+    const stats = await fetch(`${fluoro.httpUrl}/api/stats`, {
+      headers: { authorization: `Bearer ${READER}` },
+    });
+    expect(stats.status).toBe(200);
+    const after = oneSpan('ingest-read-only-then-full');
+    expect(
+      (await exportWith(withHeaders(`authorization=Bearer%20${TOKEN}`, exporters[0]![1]), after)).code,
+    ).toBe(ExportResultCode.SUCCESS);
+    await eventually(async () =>
+      (await storedIds(toXRay(after.spanContext().traceId))).length > 0 ? true : undefined,
+    );
+    for (const span of refusedSpans) expect(await storedIds(toXRay(span.spanContext().traceId))).toEqual([]);
+    expect(await storedIds(toXRay(zipkinRefused))).toEqual([]);
+    expect(await storedIds(traceId(0xd001))).toEqual([]);
   });
 
   it('still takes UDP and answers the SDKs’ sampling calls without a token', async () => {
