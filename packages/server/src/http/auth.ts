@@ -169,9 +169,10 @@ function allowed(role: TokenRole, access: RouteAccess): TokenRole {
 
 /**
  * Recomputes the request's SigV4 signature with each token as the secret and compares it with
- * the one sent; resolves to the role of the token it was signed with. The canonical request is rebuilt from what arrived (method, raw path, query,
- * exactly the headers listed in SignedHeaders, the body's SHA-256) and signed again by the AWS
- * SDK's own signer at the client's date and credential scope, so both sides canonicalise alike.
+ * the one sent; resolves to the role of the token it was signed with. The canonical request is
+ * rebuilt from what arrived (method, raw path, query, exactly the headers listed in
+ * SignedHeaders, the body's SHA-256) and signed again by the AWS SDK's own signer at the
+ * client's date and credential scope, so both sides canonicalise alike.
  */
 async function verifySigV4(
   req: IncomingMessage,
