@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { startFluoroProcess } from './workload.js';
 
 const HEADER = '{"format":"json","version":1}\n';
-const SPANS_PER_DOC = 5;
+export const SPANS_PER_DOC = 5;
 
-function datagram(i, t) {
+/** The `i`-th segment document of the ingest benchmarks, started at `t` (epoch seconds): 5 spans. */
+export function benchDocument(i, t) {
   const hex = (n, w) => n.toString(16).padStart(w, '0');
   const traceId = `1-${hex(t, 8)}-${hex(i, 24)}`;
   const subs = Array.from({ length: SPANS_PER_DOC - 1 }, (_, k) => ({
@@ -19,7 +20,7 @@ function datagram(i, t) {
     namespace: k === 0 ? 'remote' : undefined,
     annotations: k === 1 ? { tenant: `t${i % 50}` } : undefined,
   }));
-  const doc = {
+  return {
     trace_id: traceId,
     id: hex(i * 8, 16),
     name: 'bench-api',
@@ -28,7 +29,10 @@ function datagram(i, t) {
     http: { request: { method: 'GET', url: `http://bench/items/${i % 100}` }, response: { status: 200 } },
     subsegments: subs,
   };
-  return Buffer.from(HEADER + JSON.stringify(doc));
+}
+
+function datagram(i, t) {
+  return Buffer.from(HEADER + JSON.stringify(benchDocument(i, t)));
 }
 
 /** Offers `rate` datagrams per second for `seconds`, returns what was stored, the loss and spans/s. */
