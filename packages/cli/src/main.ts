@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { demo, parseDemoOptions } from './demo.js';
 import { trace, traces } from './query-commands.js';
 import { up } from './up.js';
 import { parseUpOptions } from './up-options.js';
@@ -26,6 +27,9 @@ commands:
           --since 1h  --filter 'EXPR'  --limit 20  --url URL (FLUORO_URL, default http://127.0.0.1:2000)
           --auth-token-file PATH  (or FLUORO_AUTH_TOKEN, sent as Authorization: Bearer)
   trace   show one trace as a timeline: fluoro trace TRACE_ID [--json] [--url URL] [--auth-token-file PATH]
+  demo    run a small traced shop (three services and a worker) and send it traffic, for something to browse
+          --daemon-address HOST:PORT  (AWS_XRAY_DAEMON_ADDRESS, default 127.0.0.1:2000)
+          --rate N  (requests/s, default 5)  --duration S  (default 0: until Ctrl-C)
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -33,6 +37,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'up') return up(parseUpOptions(rest, process.env));
   if (command === 'traces') return traces(rest, process.env);
   if (command === 'trace') return trace(rest, process.env);
+  if (command === 'demo') return demo(parseDemoOptions(rest, process.env));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return;
