@@ -171,7 +171,7 @@ describe('fluoro up with an auth token', () => {
     await expect(run(['traces', '--url', fluoro.httpUrl])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(
-        /requires its auth token: set FLUORO_AUTH_TOKEN or pass --auth-token-file PATH/,
+        /requires an auth token: set FLUORO_AUTH_TOKEN \(or FLUORO_READ_ONLY_TOKEN\) or pass --auth-token-file PATH/,
       ),
     });
     await expect(

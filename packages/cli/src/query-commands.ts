@@ -47,7 +47,7 @@ async function call<T>({ url, token }: Target, path: string, body: unknown): Pro
   }
   if (res.status === 401) {
     throw new Error(
-      `Fluoro at ${url} requires its auth token: set FLUORO_AUTH_TOKEN or pass --auth-token-file PATH`,
+      `Fluoro at ${url} requires an auth token: set FLUORO_AUTH_TOKEN (or FLUORO_READ_ONLY_TOKEN) or pass --auth-token-file PATH`,
     );
   }
   if (res.status === 403) {
