@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import type { IngestedDocument, Store } from './store.js';
 
 type Fixture = {
-  ingested: (doc: Record<string, unknown>) => IngestedDocument;
+  ingested: (doc: Record<string, unknown>, receivedUs?: number) => IngestedDocument;
   traceId: (epochS: number) => string;
   entityId: () => string;
 };
@@ -119,6 +119,74 @@ function shopDocuments(t0: number, f: Fixture): Record<string, unknown>[] {
   return docs;
 }
 
+/**
+ * Segments whose parent is a *segment*: `frontend` starts `email-worker` jobs with its own
+ * segment id as `Parent=` (as API Gateway → Lambda, or a queue consumer given the request's
+ * trace header), one of them faulting; a `frontend` job under a `frontend` segment (same
+ * service); a worker under a parent segment still in progress; one under a parent sent first in
+ * progress and then complete; and a worker whose parent is not in the trace. In batches: the
+ * early in-progress parent, the parents, then the workers, as separate processes send them.
+ * Times from t0 + 10 s.
+ */
+function segmentParentedDocuments(t0: number, f: Fixture): IngestedDocument[][] {
+  const at = (ms: number) => t0 + 10 + ms / 1000;
+  const early: IngestedDocument[] = [];
+  const parents: IngestedDocument[] = [];
+  const workers: IngestedDocument[] = [];
+  const sentUs = (t0 + 3600) * 1e6;
+  for (let i = 0; i < 4; i++) {
+    const tid = f.traceId(t0);
+    const b = i * 1000;
+    const id = f.entityId();
+    const frontend = { trace_id: tid, id, name: 'frontend', start_time: at(b) };
+    if (i === 2) parents.push(f.ingested({ ...frontend, in_progress: true }));
+    else {
+      if (i === 3) early.push(f.ingested({ ...frontend, in_progress: true }, sentUs));
+      parents.push(
+        f.ingested(
+          { ...frontend, end_time: at(b + 100), http: { response: { status: i === 1 ? 502 : 200 } } },
+          sentUs + 1000,
+        ),
+      );
+    }
+    workers.push(
+      f.ingested({
+        trace_id: tid,
+        id: f.entityId(),
+        name: 'email-worker',
+        origin: 'AWS::EC2::Instance',
+        parent_id: id,
+        start_time: at(b + 105),
+        end_time: at(b + 130 + 10 * i),
+        ...(i === 1 ? { fault: true } : {}),
+        subsegments: [
+          { id: f.entityId(), name: 'smtp send', start_time: at(b + 110), end_time: at(b + 125) },
+        ],
+      }),
+      f.ingested({
+        trace_id: tid,
+        id: f.entityId(),
+        name: 'frontend',
+        parent_id: id,
+        start_time: at(b + 101),
+        end_time: at(b + 103),
+      }),
+    );
+  }
+  workers.push(
+    f.ingested({
+      trace_id: f.traceId(t0),
+      id: f.entityId(),
+      name: 'email-worker',
+      origin: 'AWS::EC2::Instance',
+      parent_id: f.entityId(),
+      start_time: at(5000),
+      end_time: at(5020),
+    }),
+  );
+  return [early, parents, workers];
+}
+
 export function graphStatsConformance(fresh: () => Promise<Store>, f: Fixture, t0: number): void {
   const range = { startUs: (t0 - 60) * 1e6, endUs: (t0 + 60) * 1e6 };
 
@@ -180,5 +248,29 @@ export function graphStatsConformance(fresh: () => Promise<Store>, f: Fixture, t
       ),
     );
     expect(await s.graphStats({ startUs: (t0 + 9000) * 1e6, endUs: (t0 + 9001) * 1e6 })).toEqual([]);
+  });
+
+  it('graphStats: a segment whose parent is another service’s segment is that service’s call', async (ctx) => {
+    const s = await fresh();
+    if (!s.graphStats) return ctx.skip(SKIP);
+    const batches = segmentParentedDocuments(t0, f);
+    for (const batch of batches) await s.write(batch);
+    const rows = batches.flat().flatMap((d) => d.rows);
+    const whole = sorted(await s.graphStats(range));
+    expect(whole).toEqual(sorted(toGraphStats(rows, range)));
+    const q = { ...range, periodUs: 1e6 };
+    expect(sorted(await s.graphStats(q))).toEqual(sorted(toGraphStats(rows, q)));
+    // frontend → email-worker, not client → email-worker; no frontend → frontend.
+    expect(new Set(whole.map((r) => `${r.kind}:${r.source?.name ?? ''}>${r.target.name}`))).toEqual(
+      new Set(['node:>frontend', 'node:>email-worker', 'edge:client>frontend', 'edge:frontend>email-worker']),
+    );
+    // Measured by the workers' own segments (4 in the trace, the one with a parent from
+    // outside it is no call): their durations and outcomes; no alias (the caller named nothing).
+    const edge = whole.filter((r) => r.kind === 'edge' && r.source?.name === 'frontend');
+    expect(edge.every((r) => !r.inferred && r.alias === null)).toBe(true);
+    expect(edge.every((r) => r.target.type === 'AWS::EC2::Instance' && r.source?.type === '')).toBe(true);
+    const sum = (k: 'count' | 'ok' | 'fault' | 'sumDurationUs') => edge.reduce((n, r) => n + r[k], 0);
+    expect([sum('count'), sum('ok'), sum('fault')]).toEqual([4, 3, 1]);
+    expect(sum('sumDurationUs')).toBeCloseTo((25 + 35 + 45 + 55) * 1000, -1);
   });
 }

@@ -12,7 +12,9 @@ import { type Counts, toOutcome } from './outcome.js';
  *
  * - `node` rows count a service's own segments (source is null).
  * - `edge` rows count calls from `source` to `target`, measured by the caller's subsegment (its
- *   duration includes the network); an edge from the client node is measured by the root segment.
+ *   duration includes the network); an edge from the client node is measured by the root segment,
+ *   and an edge to a segment whose parent is the caller's segment (nothing measured on the
+ *   caller's side) by that segment.
  */
 export interface GraphStatRow extends Counts {
   kind: 'node' | 'edge';
@@ -48,10 +50,13 @@ export interface GraphStatsQuery {
  *
  * - Every segment is a node of its service (name + origin); a segment with no parent is also
  *   called by the client node.
- * - Every `aws`/`remote` subsegment, and every subsegment that an instrumented service's
- *   segment names as its parent, is a call from the service owning it. When a segment names
- *   the subsegment as parent the call goes to that segment's service (X-Ray replaces the
- *   inferred node with the real one); otherwise to a node inferred from the subsegment.
+ * - Every call `toCalls` finds is an edge from the caller's service: every `aws`/`remote`
+ *   subsegment, and every subsegment that an instrumented service's segment names as its
+ *   parent, measured by the subsegment. When a segment names the subsegment as parent the call
+ *   goes to that segment's service (X-Ray replaces the inferred node with the real one, and the
+ *   subsegment's name is the edge's alias); otherwise to a node inferred from the subsegment.
+ * - A segment whose parent is another service's segment is called by that service, measured by
+ *   its own segment (duration, outcome, start), with no alias; it is not called by the client.
  */
 export function toGraphStats(rows: SpanRow[], q: GraphStatsQuery): GraphStatRow[] {
   const byTrace = new Map<string, SpanRow[]>();
@@ -103,9 +108,9 @@ export function toGraphStats(rows: SpanRow[], q: GraphStatsQuery): GraphStatRow[
       const source = serviceOf(c.from);
       add(
         c.callee
-          ? { kind: 'edge', source, target: c.to, inferred: false, alias: asCalled(c.via) }
+          ? { kind: 'edge', source, target: c.to, inferred: false, alias: c.via ? asCalled(c.via) : null }
           : { kind: 'edge', source, target: c.to, inferred: true, alias: null },
-        c.via,
+        c.measured,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RANGE, rowsOf, shopTraces, T0_S } from './fixtures.test-helpers.js';
+import { newTraceId, RANGE, rowsOf, seg, shopTraces, sub, T0_S } from './fixtures.test-helpers.js';
 import { toGraphStats } from './graph-stats.js';
 import { toServiceGraph, type XRayService } from './service-graph.js';
 
@@ -92,5 +92,62 @@ describe('toServiceGraph(toGraphStats(rows))', () => {
     const g = toServiceGraph(toGraphStats(rowsOf(...docs), RANGE));
     expect(g.map((s) => s.Name)).toContain('orders.internal');
     expect(g.map((s) => s.Name)).not.toContain('orders');
+  });
+});
+
+describe('a segment whose parent is another service’s segment', () => {
+  // `shop` starts `email-worker` jobs with its own segment id as Parent (no subsegment for the
+  // call): two in the first trace (the second faults), one in the second. A `shop` job under a
+  // `shop` segment is the same service. A worker whose parent is not in the trace is no call.
+  const docs = [0, 1].flatMap((i) => {
+    const t = newTraceId();
+    const b = i * 1000;
+    const shop = seg(t, 'shop', b, b + 100, { subsegments: [sub('render', b + 5, b + 20)] });
+    const job = (from: number, to: number, extra = {}) =>
+      seg(t, 'email-worker', b + from, b + to, {
+        parent_id: shop.id,
+        origin: 'AWS::ECS::Container',
+        ...extra,
+      });
+    return [
+      shop,
+      job(101, 131),
+      ...(i === 0 ? [job(102, 142, { fault: true })] : []),
+      seg(t, 'shop', b + 100, b + 104, { parent_id: shop.id }),
+    ];
+  });
+  const orphan = seg(newTraceId(), 'email-worker', 3000, 3010, {
+    parent_id: 'ffffffffffffffff',
+    origin: 'AWS::ECS::Container',
+  });
+  const graph = toServiceGraph(toGraphStats(rowsOf(...docs, orphan), RANGE));
+  const byName = (name: string) => graph.find((s) => s.Name === name) as XRayService;
+
+  it('is called by that service, not by the client, and makes no self-edge', () => {
+    expect(graph.map((s) => [s.Name, s.Root])).toEqual([
+      ['client', false],
+      ['email-worker', false],
+      ['shop', true],
+    ]);
+    const ref = (name: string) => byName(name).ReferenceId;
+    expect(byName('client').Edges.map((e) => e.ReferenceId)).toEqual([ref('shop')]);
+    expect(byName('shop').Edges.map((e) => e.ReferenceId)).toEqual([ref('email-worker')]);
+    expect(byName('email-worker').Edges).toEqual([]);
+  });
+
+  it('measures the call by the callee’s segment: its duration and outcome, no alias', () => {
+    const edge = byName('shop').Edges[0];
+    expect(edge?.Aliases).toEqual([]);
+    expect(edge?.SummaryStatistics).toEqual({
+      OkCount: 2,
+      ErrorStatistics: { ThrottleCount: 0, OtherCount: 0, TotalCount: 0 },
+      FaultStatistics: { OtherCount: 1, TotalCount: 1 },
+      TotalCount: 3,
+      TotalResponseTime: expect.closeTo(0.1, 6),
+    });
+    expect(edge?.StartTime).toBeCloseTo(T0_S + 0.101, 6);
+    expect(edge?.EndTime).toBeCloseTo(T0_S + 1.131, 6);
+    // The worker node counts all its segments, the one with no caller in the trace too.
+    expect(byName('email-worker').SummaryStatistics?.TotalCount).toBe(4);
   });
 });

@@ -94,6 +94,20 @@ describe('toServiceTimes', () => {
       sumMs: 100,
     },
     {
+      name: 'a job started from its caller’s segment: the caller does not wait on it, the job’s time is its own',
+      build: () => {
+        const t = newTraceId();
+        const api = seg(t, 'api', 0, 100);
+        return rowsOf(
+          api,
+          seg(t, 'worker', 60, 140, { parent_id: api.id, subsegments: [sub('compute', 70, 90)] }),
+        );
+      },
+      durationMs: 140,
+      selfMs: { 'api/': 100, 'worker/': 80 },
+      sumMs: 180,
+    },
+    {
       name: 'a local subsegment is the service’s own time',
       build: () => rowsOf(seg(newTraceId(), 'worker', 0, 30, { subsegments: [sub('compute', 5, 25)] })),
       durationMs: 30,

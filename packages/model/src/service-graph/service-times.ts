@@ -11,7 +11,8 @@ export interface ServiceTime extends NodeKey {
   /**
    * Wall-clock time the service was busy on the trace and not waiting on a downstream call:
    * the union of the calls into it (network time goes to the callee) and of its segments that
-   * no call leads to (the trace's entry), minus the union of its own outgoing calls. Parallel
+   * no subsegment call leads to (the trace's entry; a job started from its caller's segment,
+   * which the caller does not wait for), minus the union of its own outgoing calls. Parallel
    * work is counted once per service.
    */
   selfUs: number;
@@ -50,7 +51,9 @@ export function toServiceTimes(rows: SpanRow[]): TraceServiceTimes {
     n.inferred &&= inferred;
     return n;
   };
-  const calls = toCalls(tree);
+  // Only calls the caller measured: one whose callee names the caller's segment as parent (a
+  // job, a queue consumer) has no caller-side wait, and its segment counts as it is, below.
+  const calls = toCalls(tree).flatMap((c) => (c.via ? [{ ...c, via: c.via }] : []));
   // A segment reached through a call is measured by that call (the caller's view, network
   // included): its own clock may run a little past the caller's, which must not count twice.
   const called = new Set(calls.flatMap((c) => (c.callee && c.via.endUs !== null ? [c.callee.id] : [])));

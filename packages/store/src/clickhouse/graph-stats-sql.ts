@@ -7,7 +7,7 @@ import { type SqlParam, toSqlLiteral } from './sql-literal.js';
  * The service graph's aggregates (`GraphStatRow`s) in ClickHouse: the twin of the DuckDB
  * store's graph-stats-sql.ts and of `toGraphStats` in @fluoro/model, held to the latter by the
  * store conformance suite. Written for 18.16, which has no CTEs: `window` selects the window's
- * rows once into a session's temporary table (GRAPH_WINDOW), which `stats` reads seven times;
+ * rows once into a session's temporary table (GRAPH_WINDOW), which `stats` reads nine times;
  * one JOIN per SELECT (nested), `ANY` joins with marker columns instead of NULLs for "no match",
  * explicit types across UNION ALL.
  *
@@ -72,6 +72,17 @@ export function graphStatsSql(q: GraphQuery): { window: Statement; stats: Statem
     FROM (SELECT * FROM (${calls}) ANY INNER JOIN (${owners}) USING (trace_id, doc_id))
     ANY LEFT JOIN (${callees}) USING (trace_id, call_id)
     WHERE namespace IN ('aws', 'remote') OR has_callee = 1`;
+  // A segment whose parent is another service's segment: called by that service, measured by
+  // its own segment (the caller recorded nothing of the call).
+  const segmentEdges = `SELECT ${measured(`'edge', toNullable(caller_name), toNullable(caller_origin), name, origin,
+      toUInt8(0), ${NULL}, ${NULL}`)}
+    FROM (SELECT trace_id, parent AS caller_id, name, origin, start_us, end_us, error, fault, throttle, http_status
+      FROM ${GRAPH_WINDOW} WHERE kind = 'segment' AND NOT is_root AND ${inRange()})
+    ANY INNER JOIN
+    (SELECT trace_id, id AS caller_id, name AS caller_name, origin AS caller_origin
+      FROM ${GRAPH_WINDOW} WHERE kind = 'segment')
+    USING (trace_id, caller_id)
+    WHERE caller_name != name OR caller_origin != origin`;
 
   const status = 'ifNull(http_status, 0)';
   const periodUs = q.periodUs ?? 0;
@@ -94,7 +105,7 @@ export function graphStatsSql(q: GraphQuery): { window: Statement; stats: Statem
           throttle OR ${status} = 429, 'throttle',
           error OR (${status} >= 400 AND ${status} < 500), 'error',
           'ok') AS outcome
-      FROM (${nodes} UNION ALL ${clientEdges} UNION ALL ${callEdges})
+      FROM (${nodes} UNION ALL ${clientEdges} UNION ALL ${callEdges} UNION ALL ${segmentEdges})
     )
     GROUP BY stat_kind, bucket_us, src_name, src_type, tgt_name, tgt_type, inferred, alias_name, alias_type,
       duration_bucket_us`;

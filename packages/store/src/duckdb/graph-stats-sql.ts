@@ -21,6 +21,10 @@ export interface GraphStatsParams {
  * even across the range's edges; only entities that started in `[startUs, endUs)` are counted.
  * Rows arrive in time order, so DuckDB's zone maps on `start_us` skip everything else.
  *
+ * Edges: the client to each segment with no parent; each call subsegment's owner to its callee
+ * (or inferred node); and a segment's parent segment's service to it when that is another
+ * service (`toCalls`' rule), measured by the segment.
+ *
  * The owning segment of a subsegment is the segment of its document, or, for a subsegment sent
  * on its own, the segment its document names as parent (one level: deeper chains of separately
  * sent subsegments are left out here while `toGraphStats` walks them).
@@ -73,6 +77,15 @@ export function graphStatsSql(p: GraphStatsParams): { sql: string; params: (stri
     LEFT JOIN callees e ON e.trace_id = c.trace_id AND e.call_id = c.id
     WHERE c.kind = 'subsegment' AND c.end_us IS NOT NULL AND c.start_us >= $start AND c.start_us < $end
       AND (c.namespace IN ('aws', 'remote') OR e.callee IS NOT NULL)
+    UNION ALL
+    -- A segment whose parent is another service's segment: called by that service, measured
+    -- by its own segment (the caller recorded nothing of the call).
+    SELECT 'edge', p.name, p.origin, c.name, c.origin, false, NULL, NULL,
+      c.start_us, c.end_us, c.error, c.fault, c.throttle, c.http_status
+    FROM w c
+    JOIN segs p ON p.trace_id = c.trace_id AND p.id = c.parent_id
+    WHERE c.kind = 'segment' AND c.end_us IS NOT NULL AND c.start_us >= $start AND c.start_us < $end
+      AND (p.name <> c.name OR p.origin <> c.origin)
   ),
   classified AS (
     SELECT *, CASE
