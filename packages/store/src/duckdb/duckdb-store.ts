@@ -1,11 +1,4 @@
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  LIST,
-  listValue,
-  VARCHAR,
-} from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
 import type {
@@ -19,6 +12,7 @@ import type {
   TracePage,
   TraceQuery,
 } from '../store.js';
+import { ChunkAppender, type ChunkValue } from './chunk-appender.js';
 import { DuckDbGraph } from './duckdb-graph.js';
 import { DuckDbGroups } from './duckdb-groups.js';
 import { deleteOlderThan, type RetentionResult } from './duckdb-retention.js';
@@ -182,10 +176,10 @@ export class DuckDbStore implements Store {
           await c.run(`DELETE FROM annotations WHERE ${key} AND doc_id = ?`, params);
         }
       }
-      const docs = await c.createAppender('documents');
-      const spans = await c.createAppender('spans');
-      const anns = await c.createAppender('annotations');
-      const times = await c.createAppender('trace_times');
+      const docs = await ChunkAppender.create(c, 'documents');
+      const spans = await ChunkAppender.create(c, 'spans');
+      const anns = await ChunkAppender.create(c, 'annotations');
+      const times = await ChunkAppender.create(c, 'trace_times');
       let sinceYield = 0;
       for (const [i, d] of kept.entries()) {
         if (sinceYield >= ROWS_PER_YIELD) {
@@ -193,46 +187,32 @@ export class DuckDbStore implements Store {
           await new Promise((resolve) => setImmediate(resolve));
         }
         sinceYield += d.rows.length + 1;
-        const { epoch: epochS, isNew } = epochs[i]!;
-        const epoch = BigInt(epochS);
+        const { epoch, isNew } = epochs[i]!;
         if (isNew) {
           const key = traceKey(d.traceId);
           // Before the commit, so no read can see the rows and still skip trace_times.
           this.keyFilter.add(key);
-          times.appendInteger(key);
-          times.appendVarchar(d.traceId);
-          times.appendBigInt(epoch);
-          times.endRow();
+          times.add([key, d.traceId, epoch]);
         }
-        docs.appendVarchar(d.traceId);
-        docs.appendBigInt(epoch);
-        docs.appendVarchar(d.id);
-        docs.appendBoolean(d.inProgress);
-        docs.appendBigInt(BigInt(d.receivedUs));
-        docs.appendVarchar(d.document);
-        docs.endRow();
+        docs.add([d.traceId, epoch, d.id, d.inProgress, d.receivedUs, d.document]);
         for (const r of d.rows) {
-          appendSpan(spans, r, epoch);
+          spans.add(spanValues(r, epoch));
           for (const a of r.annotations) {
-            anns.appendVarchar(r.traceId);
-            anns.appendBigInt(epoch);
-            anns.appendVarchar(r.id);
-            anns.appendVarchar(r.docId);
-            anns.appendVarchar(a.key);
-            if (typeof a.value === 'string') anns.appendVarchar(a.value);
-            else anns.appendNull();
-            if (typeof a.value === 'number') anns.appendDouble(a.value);
-            else anns.appendNull();
-            if (typeof a.value === 'boolean') anns.appendBoolean(a.value);
-            else anns.appendNull();
-            anns.endRow();
+            const v = a.value;
+            anns.add([
+              r.traceId,
+              epoch,
+              r.id,
+              r.docId,
+              a.key,
+              typeof v === 'string' ? v : null,
+              typeof v === 'number' ? v : null,
+              typeof v === 'boolean' ? v : null,
+            ]);
           }
         }
       }
-      for (const a of [docs, spans, anns, times]) {
-        a.flushSync();
-        a.closeSync();
-      }
+      for (const a of [docs, spans, anns, times]) a.close();
       let minStartUs = Number.POSITIVE_INFINITY;
       for (const d of batch) for (const r of d.rows) if (r.startUs < minStartUs) minStartUs = r.startUs;
       const invalidated = await this.graph.invalidate(c, minStartUs);
@@ -456,7 +436,6 @@ export class DuckDbStore implements Store {
   }
 }
 
-const VARCHAR_LIST = LIST(VARCHAR);
 /** Rows appended between yields to the event loop, so UDP datagrams are read while a big batch is written. */
 const ROWS_PER_YIELD = 2000;
 
@@ -466,44 +445,37 @@ function lastVersions(batch: IngestedDocument[]): IngestedDocument[] {
   return [...last.values()];
 }
 
-/** Appends one span row stored under `epoch` (the document's `trace_epoch_s`, trace-epochs.ts). */
-function appendSpan(a: DuckDBAppender, r: SpanRow, epoch: bigint): void {
-  a.appendVarchar(r.traceId);
-  a.appendBigInt(epoch);
-  a.appendVarchar(r.id);
-  nullable(a, r.parentId);
-  a.appendVarchar(r.docId);
-  a.appendVarchar(r.kind);
-  a.appendVarchar(r.name);
-  a.appendVarchar(r.namespace);
-  a.appendVarchar(r.origin);
-  a.appendBigInt(BigInt(r.startUs));
-  if (r.endUs === null) a.appendNull();
-  else a.appendBigInt(BigInt(r.endUs));
-  a.appendBoolean(r.inProgress);
-  a.appendBoolean(r.error);
-  a.appendBoolean(r.fault);
-  a.appendBoolean(r.throttle);
-  nullable(a, r.httpMethod);
-  nullable(a, r.httpUrl);
-  if (r.httpStatus === null) a.appendNull();
-  else a.appendInteger(r.httpStatus);
-  nullable(a, r.httpUserAgent);
-  nullable(a, r.httpClientIp);
-  nullable(a, r.user);
-  nullable(a, r.resourceArn);
-  nullable(a, r.instanceId);
-  nullable(a, r.availabilityZone);
-  nullable(a, r.accountId);
-  // Most spans have no exception: NULL costs a third of an empty list in the appender.
-  if (r.exceptionMessages.length === 0) a.appendNull();
-  else a.appendList(listValue(r.exceptionMessages), VARCHAR_LIST);
-  a.appendBigInt(BigInt(r.receivedUs));
-  nullable(a, r.remoteType ?? null);
-  a.endRow();
-}
-
-function nullable(a: DuckDBAppender, v: string | null): void {
-  if (v === null) a.appendNull();
-  else a.appendVarchar(v);
+/** The values of one `spans` row stored under `epoch` (the document's `trace_epoch_s`, trace-epochs.ts). */
+function spanValues(r: SpanRow, epoch: number): ChunkValue[] {
+  return [
+    r.traceId,
+    epoch,
+    r.id,
+    r.parentId,
+    r.docId,
+    r.kind,
+    r.name,
+    r.namespace,
+    r.origin,
+    r.startUs,
+    r.endUs,
+    r.inProgress,
+    r.error,
+    r.fault,
+    r.throttle,
+    r.httpMethod,
+    r.httpUrl,
+    r.httpStatus,
+    r.httpUserAgent,
+    r.httpClientIp,
+    r.user,
+    r.resourceArn,
+    r.instanceId,
+    r.availabilityZone,
+    r.accountId,
+    // No exception message: NULL, as the table has always stored it (reads give []).
+    r.exceptionMessages.length === 0 ? null : r.exceptionMessages,
+    r.receivedUs,
+    r.remoteType ?? null,
+  ];
 }
