@@ -63,6 +63,7 @@ function script(file, env = {}) {
 
 const benches = {
   ingest,
+  append: script('./duckdb-append.js'),
   lookup,
   otlp: script('./otlp-ingest.js'),
   filter: script('./filter.js'),
