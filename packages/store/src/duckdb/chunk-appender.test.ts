@@ -21,6 +21,10 @@ const BIGINTS = [
   -(2 ** 32) - 1,
   Number.MAX_SAFE_INTEGER,
   Number.MIN_SAFE_INTEGER,
+  // Past 2^53 a number is still an integer, as BigInt() takes it.
+  2 ** 60 + 2 ** 40,
+  -(2 ** 63),
+  2 ** 63 - 2 ** 10,
 ];
 const INTEGERS = [0, -1, 200, 2 ** 31 - 1, -(2 ** 31)];
 const DOUBLES = [0, -0.5, 1e300, 3];
@@ -96,14 +100,15 @@ describe('ChunkAppender', () => {
     instance.closeSync();
   });
 
-  it('refuses what the appender refuses: a fraction or an out-of-range INTEGER, an unsafe BIGINT', async () => {
+  it('refuses what the appender refuses: a fraction or an out-of-range INTEGER or BIGINT', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();
     await c.run('CREATE TABLE t (s VARCHAR, i INTEGER, b BIGINT)');
     const a = await ChunkAppender.create(c, 't');
     expect(() => a.add(['s', 1.5, 0])).toThrow(RangeError);
     expect(() => a.add(['s', 2 ** 31, 0])).toThrow(RangeError);
-    expect(() => a.add(['s', 0, 2 ** 53])).toThrow(RangeError);
+    expect(() => a.add(['s', 0, 2 ** 63])).toThrow(RangeError);
+    expect(() => a.add(['s', 0, -(2 ** 63) - 2 ** 11])).toThrow(RangeError);
     expect(() => a.add(['s', 0, 0.5])).toThrow(RangeError);
     // A refused row leaves nothing behind (the row after it is written whole).
     expect(() => a.add(['a string too long to inline', null, 0.5])).toThrow(RangeError);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk, DuckDBTypeId } from '@duckdb/node-api';
 
-/** A value of a row given to ChunkAppender.add: BIGINT columns take safe integers, VARCHAR[] string arrays. */
+/** A value of a row given to ChunkAppender.add: BIGINT columns take integral numbers, VARCHAR[] string arrays. */
 export type ChunkValue = string | number | boolean | readonly string[] | null;
 
 /** A data chunk's capacity: DuckDB's vector size. */
@@ -138,7 +138,9 @@ export class ChunkAppender {
           break;
         case DuckDBTypeId.BIGINT: {
           const x = v as number;
-          if (!Number.isSafeInteger(x)) throw new RangeError(`not a safe integer for BIGINT: ${x}`);
+          // Any integral double in range, as BigInt(x) would give it (the split is exact).
+          if (!Number.isInteger(x) || x < -(2 ** 63) || x >= 2 ** 63)
+            throw new RangeError(`not a BIGINT: ${x}`);
           const high = Math.floor(x / 2 ** 32);
           c.data![2 * n] = x - high * 2 ** 32;
           c.data![2 * n + 1] = high;
