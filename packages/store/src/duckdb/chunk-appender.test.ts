@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type DuckDBAppender, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingested } from '../conformance.test-helpers.js';
@@ -81,7 +83,8 @@ describe('ChunkAppender', () => {
     const byValue = await c.createAppender('by_value');
     for (const r of rows) appendValues(byValue, r);
     byValue.closeSync();
-    const byChunk = await ChunkAppender.create(c, 'by_chunk');
+    const byChunk = new ChunkAppender('by_chunk');
+    await byChunk.open(c);
     for (const r of rows) byChunk.add(r);
     byChunk.close();
 
@@ -104,7 +107,8 @@ describe('ChunkAppender', () => {
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();
     await c.run('CREATE TABLE t (s VARCHAR, i INTEGER, b BIGINT)');
-    const a = await ChunkAppender.create(c, 't');
+    const a = new ChunkAppender('t');
+    await a.open(c);
     expect(() => a.add(['s', 1.5, 0])).toThrow(RangeError);
     expect(() => a.add(['s', 2 ** 31, 0])).toThrow(RangeError);
     expect(() => a.add(['s', 0, 2 ** 63])).toThrow(RangeError);
@@ -218,5 +222,47 @@ describe('DuckDbStore writes in chunks', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('keeps nothing of a failed write, even once its appenders are garbage-collected', async () => {
+    const path = join(dir, 'failed.duckdb');
+    const store = await DuckDbStore.open({ path, memoryLimit: '256MB' });
+    const t0 = 1_800_000_000;
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    const doc = (i: number) =>
+      ingested({
+        trace_id: `1-${hex(t0, 8)}-${hex(i, 24)}`,
+        id: hex(i, 16),
+        name: 'svc',
+        start_time: t0 + 0.5,
+        end_time: t0 + 1,
+      });
+    const good = Array.from({ length: 3000 }, (_, i) => doc(i + 1));
+    // The last document's row fails in the appender: by then every table has taken whole chunks.
+    const failing = doc(9999);
+    failing.rows[0]!.httpStatus = 2 ** 31;
+    await expect(store.write([...good, failing])).rejects.toThrow(RangeError);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    // The next writes replace the failed write's appenders: collected, they must append nothing.
+    await store.write([doc(5000)]);
+    await collect();
+    await store.write([doc(5001)]);
+    await collect();
+    await store.close();
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    const counts = await c.runAndReadAll(
+      'SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM spans), (SELECT count(*) FROM annotations)',
+    );
+    expect(counts.getRowsJS()).toEqual([[2n, 2n, 0n]]);
+    c.closeSync();
+    instance.closeSync();
   });
 });

@@ -59,18 +59,35 @@ interface Column {
  * the appender's do, and nothing of that row is kept.
  */
 export class ChunkAppender {
-  private readonly columns: Column[];
+  private appender: DuckDBAppender | undefined;
+  /** The chunk and its columns' arrays, made at the first `open` and kept for the next ones. */
+  private chunk: DuckDBDataChunk | undefined;
+  private columns: Column[] = [];
   private rows = 0;
   /** The strings not inlined in `data`, as (vector, row, string): given to DuckDB after `data` is copied in. */
-  private strings: (Vector | number | string)[] = [];
+  private readonly strings: (Vector | number | string)[] = [];
 
-  private constructor(
-    private readonly appender: DuckDBAppender,
-    private readonly chunk: DuckDBDataChunk,
-  ) {
-    this.columns = [];
-    for (let i = 0; i < appender.columnCount; i++) {
-      const t = appender.columnType(i);
+  constructor(private readonly table: string) {}
+
+  /** Starts appending to the table in `c`'s transaction; rows of an earlier use not closed are dropped. */
+  async open(c: DuckDBConnection): Promise<void> {
+    // Numbers and masks are laid out here as DuckDB lays them out on little-endian machines.
+    if (endianness() !== 'LE') throw new Error('ChunkAppender needs a little-endian machine');
+    this.discard();
+    const appender = await c.createAppender(this.table);
+    this.appender = appender;
+    this.rows = 0;
+    this.strings.length = 0;
+    if (this.chunk) {
+      bindings.data_chunk_reset(this.chunk.chunk);
+      for (const col of this.columns) col.hasNull = false;
+      return;
+    }
+    // The appender's own column types, so it takes the chunks as they are.
+    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
+    const chunk = DuckDBDataChunk.create(types);
+    const columns: Column[] = [];
+    for (const [i, t] of types.entries()) {
       const type = t.typeId;
       const data =
         type === DuckDBTypeId.BIGINT
@@ -86,7 +103,7 @@ export class ChunkAppender {
                   : undefined;
       const isList = type === DuckDBTypeId.LIST && t.valueType.typeId === DuckDBTypeId.VARCHAR;
       if (!data && !isList) throw new Error(`ChunkAppender: unsupported column type ${t}`);
-      this.columns.push({
+      columns.push({
         type,
         vector: bindings.data_chunk_get_vector(chunk.chunk, i),
         data,
@@ -95,16 +112,8 @@ export class ChunkAppender {
         lists: isList ? [] : undefined,
       });
     }
-  }
-
-  /** An appender to `table`, in `c`'s transaction. */
-  static async create(c: DuckDBConnection, table: string): Promise<ChunkAppender> {
-    // Numbers and masks are laid out here as DuckDB lays them out on little-endian machines.
-    if (endianness() !== 'LE') throw new Error('ChunkAppender needs a little-endian machine');
-    const appender = await c.createAppender(table);
-    // The appender's own column types, so it takes the chunks as they are.
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-    return new ChunkAppender(appender, DuckDBDataChunk.create(types));
+    this.chunk = chunk;
+    this.columns = columns;
   }
 
   /** Adds a row: one value per column, in table order. */
@@ -165,11 +174,29 @@ export class ChunkAppender {
     }
   }
 
-  /** Appends the rows still held and closes the appender. */
+  /**
+   * Drops the rows of a use that is not to be closed (a failed write, before its rollback). An
+   * appender left open would append the chunks it holds when it is garbage-collected, into
+   * whatever transaction its connection is in then.
+   */
+  discard(): void {
+    const appender = this.appender;
+    this.appender = undefined;
+    if (!appender) return;
+    try {
+      appender.clear();
+      appender.closeSync();
+    } catch {
+      // Its transaction may have failed already: then nothing of it can reach the table.
+    }
+  }
+
+  /** Appends the rows still held and closes the appender (until the next `open`). */
   close(): void {
     if (this.rows > 0) this.appendChunk();
-    this.appender.flushSync();
-    this.appender.closeSync();
+    this.appender!.flushSync();
+    this.appender!.closeSync();
+    this.appender = undefined;
   }
 
   private appendChunk(): void {
@@ -188,10 +215,11 @@ export class ChunkAppender {
     for (let k = 0; k < s.length; k += 3)
       bindings.vector_assign_string_element(s[k] as Vector, s[k + 1] as number, s[k + 2] as string);
     s.length = 0;
-    bindings.data_chunk_set_size(this.chunk.chunk, n);
-    this.appender.appendDataChunk(this.chunk);
+    const chunk = this.chunk!;
+    bindings.data_chunk_set_size(chunk.chunk, n);
+    this.appender!.appendDataChunk(chunk);
     // The appender has copied the rows: the chunk is emptied for the next ones.
-    bindings.data_chunk_reset(this.chunk.chunk);
+    bindings.data_chunk_reset(chunk.chunk);
     this.rows = 0;
   }
 }

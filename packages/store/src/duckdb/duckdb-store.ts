@@ -67,6 +67,13 @@ export class DuckDbStore implements Store {
   /** Commits so far: reads of trace_times are shared only between callers that began after the same commit. */
   private commits = 0;
   private readonly epochReads = new Map<string, Promise<Map<string, number[]>>>();
+  /** The writer's appenders, kept from one write to the next with their buffers (chunk-appender.ts). */
+  private readonly appenders = {
+    docs: new ChunkAppender('documents'),
+    spans: new ChunkAppender('spans'),
+    anns: new ChunkAppender('annotations'),
+    times: new ChunkAppender('trace_times'),
+  };
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -176,10 +183,8 @@ export class DuckDbStore implements Store {
           await c.run(`DELETE FROM annotations WHERE ${key} AND doc_id = ?`, params);
         }
       }
-      const docs = await ChunkAppender.create(c, 'documents');
-      const spans = await ChunkAppender.create(c, 'spans');
-      const anns = await ChunkAppender.create(c, 'annotations');
-      const times = await ChunkAppender.create(c, 'trace_times');
+      const { docs, spans, anns, times } = this.appenders;
+      for (const a of [docs, spans, anns, times]) await a.open(c);
       let sinceYield = 0;
       for (const [i, d] of kept.entries()) {
         if (sinceYield >= ROWS_PER_YIELD) {
@@ -222,6 +227,7 @@ export class DuckDbStore implements Store {
       this.epochs.commit(pending);
       for (const d of batch) this.recent.add(d.traceId, d.id);
     } catch (e) {
+      for (const a of Object.values(this.appenders)) a.discard();
       await c.run('ROLLBACK').catch(() => undefined);
       throw e;
     }
