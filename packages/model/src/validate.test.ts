@@ -84,6 +84,11 @@ describe('validateDocument', () => {
     ['an array annotation', { ...base, annotations: { a: [1] } }, 'invalid_annotation'],
     ['a null annotation', { ...base, annotations: { a: null } }, 'invalid_annotation'],
     ['http status as string', { ...base, http: { response: { status: '200' } } }, 'invalid_type'],
+    // Values the stores' columns cannot hold (a 32-bit status, microseconds in 64 bits).
+    ['an http status past 999', { ...base, http: { response: { status: 5_000_000_000 } } }, 'invalid_type'],
+    ['a negative http status', { ...base, http: { response: { status: -1 } } }, 'invalid_type'],
+    ['a start after 2106', { ...base, start_time: 1e300, end_time: 1e300 }, 'invalid_time'],
+    ['an end after 2106', { ...base, end_time: 2 ** 32 }, 'invalid_time'],
     ['subsegments not an array', { ...base, subsegments: {} }, 'invalid_type'],
     ['a bad exception id reference', { ...base, cause: 'nope' }, 'invalid_id'],
     ['links not an array', { ...base, links: { trace_id: base.trace_id } }, 'invalid_type'],

@@ -115,7 +115,8 @@ function checkEntity(e: Record<string, unknown>, kind: 'segment' | 'subsegment',
   }
   if (e['start_time'] === undefined)
     throw new Invalid('missing_field', `${kind} ${e['id']} has no start_time`);
-  if (!isTime(e['start_time'])) throw new Invalid('invalid_time', 'start_time must be epoch seconds');
+  if (!isTime(e['start_time']))
+    throw new Invalid('invalid_time', 'start_time must be epoch seconds (before 2106)');
   const inProgress = e['in_progress'];
   if (inProgress !== undefined && typeof inProgress !== 'boolean') {
     throw new Invalid('invalid_type', 'in_progress must be a boolean');
@@ -127,7 +128,8 @@ function checkEntity(e: Record<string, unknown>, kind: 'segment' | 'subsegment',
     if (e['end_time'] === undefined) {
       throw new Invalid('missing_field', `${kind} ${e['id']} has neither end_time nor in_progress`);
     }
-    if (!isTime(e['end_time'])) throw new Invalid('invalid_time', 'end_time must be epoch seconds');
+    if (!isTime(e['end_time']))
+      throw new Invalid('invalid_time', 'end_time must be epoch seconds (before 2106)');
     if ((e['end_time'] as number) < (e['start_time'] as number)) {
       throw new Invalid('invalid_time', 'end_time is before start_time');
     }
@@ -159,8 +161,17 @@ function checkEntity(e: Record<string, unknown>, kind: 'segment' | 'subsegment',
 function checkHttp(http: unknown): void {
   if (!isObject(http)) return;
   const res = http['response'];
-  if (isObject(res) && res['status'] !== undefined && !Number.isInteger(res['status'])) {
-    throw new Invalid('invalid_type', 'http.response.status must be an integer');
+  const status = isObject(res) ? res['status'] : undefined;
+  // Three digits at most: the stores keep it in a 32-bit column, and a value one cannot hold
+  // would make the store refuse the document.
+  if (
+    status !== undefined &&
+    !(Number.isInteger(status) && (status as number) >= 0 && (status as number) <= 999)
+  ) {
+    throw new Invalid(
+      'invalid_type',
+      `http.response.status must be an integer from 0 to 999, not ${short(status)}`,
+    );
   }
   const req = http['request'];
   if (req !== undefined && !isObject(req))
@@ -244,8 +255,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The last second an X-Ray trace id can name (8 hex digits of epoch seconds, in 2106). */
+const MAX_TIME_S = 0xffffffff;
+
 function isTime(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_TIME_S;
 }
 
 function short(v: unknown): string {

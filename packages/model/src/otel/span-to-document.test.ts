@@ -121,6 +121,17 @@ describe('spanToDocument', () => {
       expect(d[flag]).toBe((flags as Record<string, boolean>)[flag]);
   });
 
+  it.each([5_000_000_000, 200.5, -1])(
+    'an HTTP status a document cannot carry (%d) is left out, and the span is kept',
+    (status) => {
+      const d = doc(
+        span({ attributes: { 'http.request.method': 'GET', 'http.response.status_code': status } }),
+      );
+      expect(d['http']).toEqual({ request: { method: 'GET' } });
+      expect(parseDocument(JSON.stringify(d))).toMatchObject({ ok: true });
+    },
+  );
+
   it('an INTERNAL span is an independent subsegment of its parent; ERROR status is a fault with the exception as cause', () => {
     const d = doc(
       span({

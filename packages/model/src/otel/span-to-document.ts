@@ -356,7 +356,9 @@ function httpBlock(a: Record<string, AttributeValue>, kind: SpanKind): HttpBlock
     } else if (peer) request.client_ip = peer;
   }
   const http: HttpBlock = { request };
-  if (typeof status === 'number' && Number.isFinite(status)) {
+  // A status X-Ray's documents cannot carry (not a whole number from 0 to 999) is left out
+  // rather than losing the span to validation.
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 0 && status <= 999) {
     http.response = { status };
     const length = a['http.response.body.size'] ?? a['http.response_content_length'];
     if (typeof length === 'number') http.response.content_length = length;

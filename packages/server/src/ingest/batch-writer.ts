@@ -1,4 +1,4 @@
-import type { IngestedDocument, Store } from '@fluoro/store';
+import { type IngestedDocument, type Store, StoreUnavailableError } from '@fluoro/store';
 import type { IngestStats } from './ingest-stats.js';
 
 export interface BatchWriterOptions {
@@ -15,9 +15,18 @@ export interface BatchWriterOptions {
 }
 
 /**
+ * Single-document writes that may fail, with nothing written yet, before a batch that failed
+ * for another reason than StoreUnavailableError counts as a failing store rather than as one
+ * holding documents the store refuses (see `isolate`).
+ */
+const MAX_FAILED_PROBES = 8;
+
+/**
  * Takes accepted documents off the hot path: `offer` only queues (never blocks, never throws),
  * and one loop writes batches to the store. A failing store is retried with backoff while the
- * bounded queue keeps accepting; when it is full, new documents are dropped and counted.
+ * bounded queue keeps accepting; when it is full, new documents are dropped and counted. A
+ * document the store itself refuses is found by halving its batch, dropped and counted
+ * (`store_rejected`), and its neighbours are written: one bad value never stops ingest.
  */
 export class BatchWriter {
   private queue: IngestedDocument[] = [];
@@ -96,9 +105,19 @@ export class BatchWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.batchSize);
       try {
-        await this.store.write(batch);
-        this.queue.splice(0, batch.length);
-        this.stats.written += batch.length;
+        let keep: IngestedDocument[] = [];
+        try {
+          await this.store.write(batch);
+          this.stats.written += batch.length;
+        } catch (e) {
+          // Unreachable or overloaded: retried whole. Anything else may be one document's value.
+          const kept = e instanceof StoreUnavailableError ? undefined : await this.isolate(batch);
+          if (!kept) throw e;
+          keep = kept;
+        }
+        this.queue.splice(0, batch.length, ...keep);
+        if (keep.length > 0)
+          throw new Error('the store stopped taking documents while a refused one was sought');
         delay = this.retryDelayMs;
         failures = 0;
       } catch (e) {
@@ -118,5 +137,51 @@ export class BatchWriter {
         delay = Math.min(delay * 2, this.maxRetryDelayMs);
       }
     }
+  }
+
+  /**
+   * Writes `batch` in halves, recursively, to find the documents the store refuses on their
+   * own (about 2·log2(n) writes per such document); they are dropped and counted, the rest
+   * written. Returns the documents to keep queued: those a write could not take for a reason
+   * that is not theirs (the store became unavailable, or MAX_FAILED_PROBES single documents
+   * failed before any write succeeded, as when the store refuses everything). Returns undefined
+   * when nothing was written, so the batch is retried whole with backoff.
+   */
+  private async isolate(batch: IngestedDocument[]): Promise<IngestedDocument[] | undefined> {
+    let succeeded = false;
+    let failedProbes = 0;
+    const keep: IngestedDocument[] = [];
+    const refused: { doc: IngestedDocument; error: unknown }[] = [];
+    const write = async (part: IngestedDocument[]): Promise<void> => {
+      if (failedProbes >= MAX_FAILED_PROBES) {
+        keep.push(...part);
+        return;
+      }
+      try {
+        await this.store.write(part);
+        succeeded = true;
+        this.stats.written += part.length;
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) keep.push(...part);
+        else if (part.length === 1) {
+          refused.push({ doc: part[0]!, error });
+          if (!succeeded) failedProbes++;
+        } else {
+          const half = Math.ceil(part.length / 2);
+          await write(part.slice(0, half));
+          await write(part.slice(half));
+        }
+      }
+    };
+    await write(batch);
+    if (!succeeded) return undefined;
+    if (failedProbes >= MAX_FAILED_PROBES) {
+      // The store refused everything at first: not these documents' fault, so none is dropped.
+      keep.push(...refused.map((r) => r.doc));
+      return keep;
+    }
+    for (const { error } of refused)
+      this.stats.drop('store_rejected', 1, `the store refused a document: ${(error as Error).message}`);
+    return keep;
   }
 }

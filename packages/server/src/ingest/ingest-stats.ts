@@ -12,8 +12,12 @@ export type IngestRejectReason =
   | 'oversize_datagram'
   | 'unauthenticated';
 
-/** Why ingest dropped something that was not a bad document. */
-export type DropReason = 'queue_full' | 'store_unavailable';
+/**
+ * Why ingest dropped something that was not a bad document: the queue was full, the store was
+ * still failing at shutdown, or the store refused the document itself while taking its
+ * neighbours (`store_rejected`: a value validation let through that the store cannot hold).
+ */
+export type DropReason = 'queue_full' | 'store_unavailable' | 'store_rejected';
 
 /**
  * Ingest counters, exposed at GET /api/stats. Every document that reaches Fluoro ends up in
