@@ -4,7 +4,8 @@
 // global async hook) never slow another SDK's measurement. Cases:
 //   capture:*  one captured async no-op (inside a sampled segment/trace of 50 such calls;
 //              segment emission included) — cost = 1/ops − 1/(baseline ops)
-//   http:*     a hello-world node `http` server under a pipelined keep-alive load
+//   http:*     a hello-world node `http` server under a pipelined keep-alive load (or wrk's:
+//              BENCH_SDK_LOAD=wrk)
 //   express:*  the same on Express 5 (aws-xray-sdk-express needs Express)
 // Cases run round-robin BENCH_SDK_ROUNDS times (default 3) and keep their best round. "All
 // sampled" cases record every request (the worst case); "default sampling" uses each SDK's
@@ -31,6 +32,9 @@ const ROUNDS = Number(process.env.BENCH_SDK_ROUNDS ?? 3);
 // far one best-of figure can be trusted on a shared machine).
 const VERBOSE = Boolean(process.env.BENCH_SDK_VERBOSE);
 const BATCH = 50;
+// BENCH_SDK_LOAD=wrk drives the server cases with wrk (see loadWrk) instead of the pipelined load.
+const LOAD = process.env.BENCH_SDK_LOAD ?? 'pipelined';
+const WRK_CONNECTIONS = Number(process.env.BENCH_SDK_WRK_CONNECTIONS ?? 16);
 const self = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
 const SAMPLE_ALL = { version: 2, rules: [], default: { fixed_target: 0, rate: 1 } };
@@ -386,6 +390,28 @@ async function load(port, seconds, onStart, connections = 8, depth = 16) {
 }
 
 /**
+ * wrk's load instead (BENCH_SDK_LOAD=wrk; Debian's `wrk`): keep-alive connections, one request
+ * in flight on each, as most load generators and load balancers send. Returns responses/s.
+ */
+async function loadWrk(port, seconds, onStart) {
+  const run = async (secs) => {
+    const args = ['-t1', `-c${WRK_CONNECTIONS}`, `-d${secs}s`, `http://127.0.0.1:${port}/`];
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    await once(child, 'exit');
+    const rate = /Requests\/sec:\s*([\d.]+)/.exec(out)?.[1];
+    if (!rate) throw new Error(`wrk printed no rate:\n${out}`);
+    return Number(rate);
+  };
+  await run(1); // warm-up, as the pipelined load's first half second
+  onStart();
+  return run(seconds);
+}
+
+/**
  * A UDP endpoint in a process of its own that counts datagrams, as a daemon would receive them.
  * Not in the driver: datagrams arriving there would change when the load generator wakes up
  * and, with it, what each response write costs the server under test.
@@ -535,7 +561,9 @@ export async function runSdkBench() {
       if (!ONLY.test(name)) continue;
       const { child, firstLine, nextLine } = startWorker('server', name, sinkAddress);
       const { port } = await firstLine;
-      const perSecond = await load(port, SECONDS, () => child.stdin.write('start\n'));
+      const perSecond = await (LOAD === 'wrk' ? loadWrk : load)(port, SECONDS, () =>
+        child.stdin.write('start\n'),
+      );
       child.stdin.write('report\n');
       const { cpuUsPerRequest } = await nextLine();
       if (VERBOSE)
