@@ -216,7 +216,7 @@ export async function demo(options: DemoOptions): Promise<void> {
   let sent = 0;
   const timer = setInterval(() => {
     sent++;
-    const path = Math.random() < 0.6 ? `/products/${sent}` : '/checkout';
+    const path = Math.random() < 0.6 ? `/products/${1 + (sent % 40)}` : '/checkout';
     call('shop.example', frontend, path, path === '/checkout' ? 'POST' : 'GET').catch(() => {});
   }, 1000 / options.rate);
 
