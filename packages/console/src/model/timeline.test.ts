@@ -182,4 +182,50 @@ describe('toTraceMap', () => {
       'service:db-service -> remote:payments.example.com',
     ]);
   });
+
+  it('follows the service graph: inferred segments are remote nodes, jobs under a segment are calls, every root has the client', async () => {
+    const { toTraceMap } = await import('./trace-map.js');
+    const doc = (id: string, name: string, more: Record<string, unknown> = {}) =>
+      JSON.stringify({ id, name, trace_id: api.trace_id, start_time: T, end_time: T + 0.1, ...more });
+    const map = toTraceMap(
+      toTimeline([
+        doc('aaaaaaaaaaaaaaa1', 'shop', {
+          subsegments: [
+            {
+              id: 'bbbbbbbbbbbbbbb1',
+              name: 'cards.example',
+              namespace: 'remote',
+              start_time: T,
+              end_time: T + 0.05,
+            },
+          ],
+        }),
+        // BatchGetTraces's inferred segment for the card processor's call.
+        doc('ccccccccccccccc1', 'cards.example', {
+          parent_id: 'bbbbbbbbbbbbbbb1',
+          inferred: true,
+          origin: 'remote',
+        }),
+        // A job started with the request's trace header: its parent is the shop's segment.
+        doc('ddddddddddddddd1', 'email-worker', { parent_id: 'aaaaaaaaaaaaaaa1' }),
+        // A retry of the same service under its own segment: no call, no self-edge.
+        doc('eeeeeeeeeeeeeee1', 'shop', { parent_id: 'aaaaaaaaaaaaaaa1' }),
+        // A worker trace's root without an HTTP request still has the client in front.
+        doc('fffffffffffffff1', 'cron'),
+      ]).rows,
+    );
+    expect(map.nodes.map((n) => n.key).sort()).toEqual([
+      'client:client',
+      'remote:cards.example',
+      'service:cron',
+      'service:email-worker',
+      'service:shop',
+    ]);
+    expect(map.edges.map((e) => `${e.from} -> ${e.to}`).sort()).toEqual([
+      'client:client -> service:cron',
+      'client:client -> service:shop',
+      'service:shop -> remote:cards.example',
+      'service:shop -> service:email-worker',
+    ]);
+  });
 });

@@ -22,9 +22,12 @@ export interface TraceMapEdge {
 const RANK: Record<Outcome, number> = { ok: 0, pending: 1, error: 2, throttle: 3, fault: 4 };
 
 /**
- * The map of one trace: each service that sent a segment, each remote call (namespace `remote`
- * or `aws`) that no instrumented service answered, and the client in front of the entry
- * segment; edges from caller to callee.
+ * The map of one trace, by the service graph's rule (ADR 0004): each service that sent a
+ * segment, each remote call (namespace `remote` or `aws`) that no instrumented service answered
+ * (also when BatchGetTraces gave it as an inferred segment), and the client in front of every
+ * segment with no parent; edges from caller to callee. A segment under another service's
+ * segment (a job given the request's trace header) is called by that service; under a segment
+ * of its own service it is no call.
  */
 export function toTraceMap(rows: TimelineRow[]): { nodes: TraceMapNode[]; edges: TraceMapEdge[] } {
   const nodes = new Map<string, TraceMapNode>();
@@ -47,10 +50,12 @@ export function toTraceMap(rows: TimelineRow[]): { nodes: TraceMapNode[]; edges:
   for (const r of rows) if (r.kind === 'segment' && r.parentIndex >= 0) calledSegment.add(r.parentIndex);
   for (const r of rows) {
     if (r.kind === 'segment') {
-      const to = node(r.service, 'service', r.outcome);
+      const to = node(r.service, r.entity['inferred'] === true ? 'remote' : 'service', r.outcome);
       const parent = r.parentIndex >= 0 ? rows[r.parentIndex] : undefined;
-      if (parent) edge(`service:${parent.service}`, to);
-      else if (r.entity.http?.request) edge(node('client', 'client', 'ok'), to);
+      if (!parent) {
+        if (!r.orphan) edge(node('client', 'client', 'ok'), to);
+      } else if (parent.kind === 'subsegment' || parent.service !== r.service)
+        edge(`service:${parent.service}`, to);
     } else if ((r.namespace === 'remote' || r.namespace === 'aws') && !calledSegment.has(r.index)) {
       edge(`service:${r.service}`, node(r.name, 'remote', r.outcome));
     }
