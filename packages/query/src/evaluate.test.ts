@@ -56,6 +56,18 @@ describe('evaluateFilter', () => {
     expect(matches(text)).toBe(expected);
   });
 
+  it("edge(): a segment under another service's segment is called by it; under its own service's, by nothing", () => {
+    const jobs = buildTrace(traceIdOf(8), {
+      name: 'shop',
+      kids: [
+        { name: 'email-worker', seg: true },
+        { name: 'shop', seg: true },
+      ],
+    });
+    expect(matches('edge("shop", "email-worker")', jobs)).toBe(true);
+    expect(matches('edge("shop", "shop")', jobs)).toBe(false);
+  });
+
   it('expands groups found by name or ARN', () => {
     const groups = toGroupLookup([{ name: 'ok-ones', arn: 'arn:g/ok-ones', filterExpression: 'ok' }]);
     expect(evaluateFilter(parseFilter('group.name = "ok-ones"', { groups }), trace)).toBe(true);

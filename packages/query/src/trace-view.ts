@@ -14,7 +14,11 @@ export interface TraceView {
   nodes: SpanRow[];
   childrenOf(row: SpanRow): SpanRow[];
   isInferred(row: SpanRow): boolean;
-  /** The node that called `node` (the segment owning its parent), if known. */
+  /**
+   * The node that called `node` (the segment owning its parent), if known. A segment whose
+   * parent is a segment of its own service (same name and origin) has none, as the service
+   * graph draws no edge for it (ADR 0004).
+   */
   callerOf(node: SpanRow): SpanRow | undefined;
   /** X-Ray's Duration: latest end − earliest start, in seconds (0 when nothing has ended). */
   durationS: number;
@@ -42,6 +46,8 @@ export function toTraceView(spans: SpanRow[]): TraceView {
   const callerOf = (node: SpanRow): SpanRow | undefined => {
     if (node.kind === 'subsegment') return tree.ownerOf(node);
     const parent = node.parentId === null ? undefined : tree.byId.get(node.parentId);
+    if (parent?.kind === 'segment' && parent.name === node.name && parent.origin === node.origin)
+      return undefined;
     return parent ? tree.ownerOf(parent) : undefined;
   };
   const startUs = Math.min(...tree.rows.map((r) => r.startUs));
