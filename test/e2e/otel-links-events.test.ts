@@ -8,12 +8,25 @@
  * it was sent.
  */
 import { BatchGetTracesCommand, PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
-import { type Attributes, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  createTraceState,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanLimits,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 
@@ -36,10 +49,12 @@ describe('OpenTelemetry span links and events → fluoro up → @aws-sdk/client-
   function tracerFor(
     service: string,
     exporter: SpanExporter,
+    spanLimits?: SpanLimits,
   ): { tracer: Tracer; provider: BasicTracerProvider } {
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': service }),
       spanProcessors: [new SimpleSpanProcessor(exporter)],
+      ...(spanLimits ? { spanLimits } : {}),
     });
     providers.push(provider);
     return { tracer: provider.getTracer('queue-worker'), provider };
@@ -98,6 +113,43 @@ describe('OpenTelemetry span links and events → fluoro up → @aws-sdk/client-
       // The linked trace is there to follow.
       const producerDocs = await documentsOf(toXRay(p.traceId), p.spanId);
       expect(producerDocs.find((d) => d.id === p.spanId)!['links']).toBeUndefined();
+    },
+  );
+
+  it.each(exporters)(
+    "%s: what the SDK dropped at its span limits, and the span's trace state, are kept",
+    async (name, make) => {
+      const limits = { attributeCountLimit: 2, eventCountLimit: 1, linkCountLimit: 1 };
+      const { tracer, provider } = tracerFor(`limited-${name.replace(/\W+/g, '-')}`, make(), limits);
+      const other = tracer.startSpan('other', { root: true });
+      other.end();
+      // A parent from an incoming request that carried a W3C tracestate.
+      const parent = trace.setSpanContext(context.active(), {
+        traceId: other.spanContext().traceId,
+        spanId: other.spanContext().spanId,
+        traceFlags: 1,
+        isRemote: true,
+        traceState: createTraceState('vendor=opaque,other=1'),
+      });
+      const span = tracer.startSpan(
+        'busy',
+        {
+          kind: SpanKind.SERVER,
+          attributes: { a: 1, b: 2, c: 3, d: 4 },
+          links: [{ context: other.spanContext() }, { context: other.spanContext() }],
+        },
+        parent,
+      );
+      for (const event of ['one', 'two', 'three']) span.addEvent(event);
+      span.end();
+      await provider.forceFlush();
+      const c = span.spanContext();
+      const [doc] = (await documentsOf(toXRay(c.traceId), c.spanId)).filter((d) => d.id === c.spanId);
+      const otel = (doc!['metadata'] as { otel: Record<string, unknown> }).otel;
+      expect(otel['attributes.dropped']).toBe(2);
+      expect(otel['events.dropped']).toBe(2);
+      expect(otel['links.dropped']).toBe(1);
+      expect(otel['trace_state']).toBe('vendor=opaque,other=1');
     },
   );
 

@@ -35,6 +35,12 @@ export interface OtlpSpan {
   /** `traceState` is not read: awsxrayexporter does not keep it either. */
   links?: { traceId?: string; spanId?: string; traceState?: string; attributes?: OtlpKeyValue[] }[];
   status?: { code?: number; message?: string };
+  /** The W3C `tracestate` the span was made under. */
+  traceState?: string;
+  /** What the exporting SDK dropped at its own limits. */
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
 }
 
 export interface OtlpTraceRequest {
@@ -100,7 +106,19 @@ function toSpanInput(span: OtlpSpan, resource: Record<string, AttributeValue>, s
       attributes: attributes(l?.attributes),
     })),
     scope,
+    traceState: typeof span.traceState === 'string' && span.traceState !== '' ? span.traceState : undefined,
+    droppedBySdk: {
+      attributes: count(span.droppedAttributesCount),
+      events: count(span.droppedEventsCount),
+      links: count(span.droppedLinksCount),
+    },
   };
+}
+
+/** A dropped count as OTLP sends it (a number; 0 or absent when nothing was dropped). */
+function count(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 /** Ids are hex in OTLP/JSON; a few exporters send base64 (the protobuf JSON mapping): both work. */

@@ -467,6 +467,40 @@ describe('otlpSpans', () => {
     expect(spans[0]!.endUs - spans[0]!.startUs).toBe(100_000);
   });
 
+  it("keeps what the SDK dropped at its own limits (added to Fluoro's own caps) and the span's trace state", () => {
+    const [s] = otlpSpans({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: TRACE,
+                  spanId: '53995c3f42cd8ad8',
+                  traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE',
+                  startTimeUnixNano: '1764160000000000000',
+                  endTimeUnixNano: '1764160000100000000',
+                  droppedAttributesCount: 3,
+                  droppedEventsCount: 2,
+                  droppedLinksCount: 1,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const otel = (doc(s!)['metadata'] as { otel: Record<string, unknown> }).otel;
+    expect(otel['attributes.dropped']).toBe(3);
+    expect(otel['events.dropped']).toBe(2);
+    expect(otel['links.dropped']).toBe(1);
+    expect(otel['trace_state']).toBe('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE');
+    // With nothing dropped and no trace state, none of these keys.
+    const plain = (doc(span({}))['metadata'] as { otel: Record<string, unknown> }).otel;
+    for (const key of ['attributes.dropped', 'events.dropped', 'links.dropped', 'trace_state'])
+      expect(plain[key]).toBeUndefined();
+  });
+
   it('reads links (hex or base64 ids, attributes) and events; trace state is not kept, as awsxrayexporter does not', () => {
     const [s] = otlpSpans({
       resourceSpans: [

@@ -48,6 +48,10 @@ export interface SpanInput {
   links?: SpanLink[] | undefined;
   /** The instrumentation scope (library) that made the span. */
   scope?: string | undefined;
+  /** The W3C `tracestate` the span was made under (OTLP). */
+  traceState?: string | undefined;
+  /** What the exporting SDK dropped at its own limits before sending (OTLP's dropped counts). */
+  droppedBySdk?: { attributes: number; events: number; links: number } | undefined;
 }
 
 /** A timed event of a span: an exception, a retry, a log line (Zipkin's annotations too). */
@@ -70,6 +74,8 @@ export interface SpanRejection {
   message: string;
 }
 
+/** W3C's limit on a `tracestate` header; longer values are cut. */
+const MAX_TRACE_STATE_LENGTH = 512;
 /** X-Ray's limit on annotations per document; more attributes go to metadata. */
 const MAX_ANNOTATIONS = 50;
 const MAX_NAME_LENGTH = 200;
@@ -255,8 +261,14 @@ export function spanToDocument(span: SpanInput): SegmentDocument | SpanRejection
   if (isSegment && Object.keys(span.resource).length > 0) otel['resource'] = span.resource;
   const events = eventsOf(span.events);
   if (events.kept.length > 0) otel['events'] = events.kept;
-  if (events.dropped > 0) otel['events.dropped'] = events.dropped;
-  if (links.dropped > 0) otel['links.dropped'] = links.dropped;
+  // Dropped here (the caps above) and by the SDK at its own limits, counted together.
+  const bySdk = span.droppedBySdk;
+  const eventsDropped = events.dropped + (bySdk?.events ?? 0);
+  const linksDropped = links.dropped + (bySdk?.links ?? 0);
+  if (eventsDropped > 0) otel['events.dropped'] = eventsDropped;
+  if (linksDropped > 0) otel['links.dropped'] = linksDropped;
+  if (bySdk && bySdk.attributes > 0) otel['attributes.dropped'] = bySdk.attributes;
+  if (span.traceState) otel['trace_state'] = span.traceState.slice(0, MAX_TRACE_STATE_LENGTH);
   doc['metadata'] = { otel };
   return doc as unknown as SegmentDocument;
 }

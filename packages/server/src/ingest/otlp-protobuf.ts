@@ -19,14 +19,18 @@ message InstrumentationScope { string name = 1; string version = 2; }
 message Span {
   bytes trace_id = 1;
   bytes span_id = 2;
+  string trace_state = 3;
   bytes parent_span_id = 4;
   string name = 5;
   int32 kind = 6;
   fixed64 start_time_unix_nano = 7;
   fixed64 end_time_unix_nano = 8;
   repeated KeyValue attributes = 9;
+  uint32 dropped_attributes_count = 10;
   repeated Event events = 11;
+  uint32 dropped_events_count = 12;
   repeated Link links = 13;
+  uint32 dropped_links_count = 14;
   Status status = 15;
 }
 message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
