@@ -3,12 +3,10 @@
  * demo` sends its traced shop to a real `fluoro up`, and the console shows a checkout across
  * its services, the card processor's row marked as inferred, and every service on the map.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
-import { CLI, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { type RunningFluoro, runDemo, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
 describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))('the console on fluoro demo', () => {
@@ -19,16 +17,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))('the cons
 
   beforeAll(async () => {
     fluoro = await startFluoro();
-    await promisify(execFile)(process.execPath, [
-      CLI,
-      'demo',
-      '--daemon-address',
-      fluoro.udpAddress,
-      '--rate',
-      '25',
-      '--duration',
-      '2',
-    ]);
+    await runDemo(fluoro);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));

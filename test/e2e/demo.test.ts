@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BatchGetTracesCommand, GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { CLI, eventually, type RunningFluoro, runDemo, startFluoro } from '../helpers/fluoro-up.js';
 
 const run = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args]);
 
@@ -29,15 +29,7 @@ describe('fluoro demo', () => {
   let output: string;
   beforeAll(async () => {
     fluoro = await startFluoro();
-    ({ stdout: output } = await run(
-      'demo',
-      '--daemon-address',
-      fluoro.udpAddress,
-      '--rate',
-      '25',
-      '--duration',
-      '2',
-    ));
+    output = await runDemo(fluoro);
   });
   afterAll(() => fluoro?.dispose());
 

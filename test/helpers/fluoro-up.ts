@@ -2,11 +2,12 @@
  * Starts the real `fluoro up` (the built CLI, as a user runs it) on free loopback ports in a
  * temporary data directory, and reads the addresses it prints.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { XRayClient } from '@aws-sdk/client-xray';
 
 export const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
@@ -143,4 +144,10 @@ export async function ingestStats(httpUrl: string): Promise<{
 }> {
   const r = await fetch(`${httpUrl}/api/stats`);
   return (await r.json()) as never;
+}
+
+/** Runs `fluoro demo` against `fluoro` for a couple of seconds (25 requests/s); resolves its output. */
+export async function runDemo(fluoro: RunningFluoro): Promise<string> {
+  const args = [CLI, 'demo', '--daemon-address', fluoro.udpAddress, '--rate', '25', '--duration', '2'];
+  return (await promisify(execFile)(process.execPath, args)).stdout;
 }
