@@ -413,6 +413,9 @@ describe('span links and events', () => {
   });
 });
 
+/** An OTLP/JSON export request holding one span. */
+const oneSpan = (span: Record<string, unknown>) => ({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+
 describe('otlpSpans', () => {
   it('reads OTLP/JSON: hex or base64 ids, nanosecond strings, typed values, resource and scope', () => {
     const spans = otlpSpans({
@@ -468,28 +471,18 @@ describe('otlpSpans', () => {
   });
 
   it("keeps what the SDK dropped at its own limits (added to Fluoro's own caps) and the span's trace state", () => {
-    const [s] = otlpSpans({
-      resourceSpans: [
-        {
-          scopeSpans: [
-            {
-              spans: [
-                {
-                  traceId: TRACE,
-                  spanId: '53995c3f42cd8ad8',
-                  traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE',
-                  startTimeUnixNano: '1764160000000000000',
-                  endTimeUnixNano: '1764160000100000000',
-                  droppedAttributesCount: 3,
-                  droppedEventsCount: 2,
-                  droppedLinksCount: 1,
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
+    const [s] = otlpSpans(
+      oneSpan({
+        traceId: TRACE,
+        spanId: '53995c3f42cd8ad8',
+        traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE',
+        startTimeUnixNano: '1764160000000000000',
+        endTimeUnixNano: '1764160000100000000',
+        droppedAttributesCount: 3,
+        droppedEventsCount: 2,
+        droppedLinksCount: 1,
+      }),
+    );
     const otel = (doc(s!)['metadata'] as { otel: Record<string, unknown> }).otel;
     expect(otel['attributes.dropped']).toBe(3);
     expect(otel['events.dropped']).toBe(2);
@@ -501,40 +494,30 @@ describe('otlpSpans', () => {
       expect(plain[key]).toBeUndefined();
   });
 
-  it('reads links (hex or base64 ids, attributes) and events; trace state is not kept, as awsxrayexporter does not', () => {
-    const [s] = otlpSpans({
-      resourceSpans: [
-        {
-          scopeSpans: [
-            {
-              spans: [
-                {
-                  traceId: TRACE,
-                  spanId: '53995c3f42cd8ad8',
-                  startTimeUnixNano: '1764160000000000000',
-                  endTimeUnixNano: '1764160000100000000',
-                  events: [
-                    {
-                      name: 'retry',
-                      timeUnixNano: '1764160000050000000',
-                      attributes: [{ key: 'attempt', value: { intValue: '2' } }],
-                    },
-                  ],
-                  links: [
-                    {
-                      traceId: Buffer.from('6a1f00c2d1b4e5f60718293a4b5c6d7e', 'hex').toString('base64'),
-                      spanId: 'ABCDEF0123456789',
-                      traceState: 'vendor=1',
-                      attributes: [{ key: 'messaging.operation', value: { stringValue: 'publish' } }],
-                    },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
+  it("reads links (hex or base64 ids, attributes) and events; a link's trace state is not kept, as awsxrayexporter does not keep it", () => {
+    const [s] = otlpSpans(
+      oneSpan({
+        traceId: TRACE,
+        spanId: '53995c3f42cd8ad8',
+        startTimeUnixNano: '1764160000000000000',
+        endTimeUnixNano: '1764160000100000000',
+        events: [
+          {
+            name: 'retry',
+            timeUnixNano: '1764160000050000000',
+            attributes: [{ key: 'attempt', value: { intValue: '2' } }],
+          },
+        ],
+        links: [
+          {
+            traceId: Buffer.from('6a1f00c2d1b4e5f60718293a4b5c6d7e', 'hex').toString('base64'),
+            spanId: 'ABCDEF0123456789',
+            traceState: 'vendor=1',
+            attributes: [{ key: 'messaging.operation', value: { stringValue: 'publish' } }],
+          },
+        ],
+      }),
+    );
     expect(s!.links).toEqual([
       {
         traceId: '6a1f00c2d1b4e5f60718293a4b5c6d7e',
