@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-xray';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
+import { CHROMIUM, hasChromium, poll, withChromium } from '../helpers/chromium.js';
 import { CLI, eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
@@ -181,14 +181,7 @@ describe('fluoro up with an auth token', () => {
 
   it.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
     'the console in Chromium asks for the token, refuses a wrong one, then lists traces and signs out',
-    async () => {
-      const browser = await launchChromium();
-      try {
-        await signInThroughConsole(browser);
-      } finally {
-        await browser.close();
-      }
-    },
+    () => withChromium(signInThroughConsole),
     120_000,
   );
 
@@ -433,14 +426,7 @@ describe('fluoro up with a read-only token', () => {
 
   it.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
     "the console in Chromium shows a read-only token no edit controls, and a refused save the server's message",
-    async () => {
-      const browser = await launchChromium();
-      try {
-        await settingsThroughConsole(browser);
-      } finally {
-        await browser.close();
-      }
-    },
+    () => withChromium(settingsThroughConsole),
     120_000,
   );
 

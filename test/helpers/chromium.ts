@@ -23,6 +23,16 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** Runs `fn` with a Chromium of its own, closed afterwards whatever happens. */
+export async function withChromium<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
+  const browser = await launchChromium();
+  try {
+    return await fn(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
 export const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) =>
   expect.poll(fn, { timeout: opts.timeout ?? 20_000, interval: 50 });
