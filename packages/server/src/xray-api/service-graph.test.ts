@@ -67,6 +67,20 @@ function trace(n: number): SegmentDocument[] {
   ];
 }
 
+/** The service-graph routes over `s` on a loopback server (kept in `servers` to close), and a real X-Ray client for them. */
+async function serveGraphRoutes(s: Store, servers: Server[]): Promise<XRayClient> {
+  const router = registerServiceGraphRoutes(new Router(), s);
+  const server = createServer((req, res) => void router.handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return new XRayClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+}
+
 describe('service graph APIs through @aws-sdk/client-xray', () => {
   let store: DuckDbStore;
   const servers: Server[] = [];
@@ -74,18 +88,7 @@ describe('service graph APIs through @aws-sdk/client-xray', () => {
   let fallback: XRayClient;
   const range = { StartTime: new Date((EPOCH_S - 60) * 1000), EndTime: new Date((EPOCH_S + 600) * 1000) };
 
-  const serve = async (s: Store) => {
-    const router = registerServiceGraphRoutes(new Router(), s);
-    const server = createServer((req, res) => void router.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    return new XRayClient({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
-  };
+  const serve = (s: Store) => serveGraphRoutes(s, servers);
 
   beforeAll(async () => {
     store = await DuckDbStore.open({ path: ':memory:' });
@@ -235,18 +238,7 @@ describe('a segment whose parent is another service’s segment, through @aws-sd
     EndTime: new Date((WORKER_EPOCH_S + 600) * 1000),
   };
 
-  const serve = async (s: Store) => {
-    const router = registerServiceGraphRoutes(new Router(), s);
-    const server = createServer((req, res) => void router.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    return new XRayClient({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
-  };
+  const serve = (s: Store) => serveGraphRoutes(s, servers);
 
   beforeAll(async () => {
     store = await DuckDbStore.open({ path: ':memory:' });
