@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { configure, traceSegment } from '../index.js';
 import {
   SAMPLE_ALL,
+  sentSegment,
   startUdpCollector,
   type UdpCollector,
 } from '../test-support/udp-collector.test-helpers.js';
@@ -18,7 +19,6 @@ import {
   redisMeta,
   remote,
   SERVER_URL,
-  segment,
   settled,
   start,
 } from './redis.test-helpers.js';
@@ -62,7 +62,7 @@ describe('traceRedis(node-redis)', () => {
     });
     expect(results).toEqual(['OK', 'secret-value']);
     expect(caught).toBeInstanceOf(ErrorReply);
-    const seg = await segment(collector, 'nr-basic');
+    const seg = await sentSegment(collector, 'nr-basic');
     const subs = remote(seg);
     expect(subs.map((s) => s.name)).toEqual([NAME, NAME, NAME]);
     expect(subs.map((s) => redisMeta(s))).toEqual([
@@ -117,7 +117,7 @@ describe('traceRedis(node-redis)', () => {
     } finally {
       pinging.destroy();
     }
-    const seg = await segment(collector, 'nr-connect');
+    const seg = await sentSegment(collector, 'nr-connect');
     expect(remote(seg).map((s) => redisMeta(s)['command'])).toEqual(['GET']);
     await settled(collector);
     expect(collector.docs.filter((d) => d.type === 'subsegment')).toEqual([]);
@@ -135,7 +135,7 @@ describe('traceRedis(node-redis)', () => {
         .exec()
         .catch(() => undefined);
     });
-    const seg = await segment(collector, 'nr-batches');
+    const seg = await sentSegment(collector, 'nr-batches');
     const subs = remote(seg);
     expect(subs.map((s) => s.name)).toEqual([NAME, NAME, NAME]);
     expect(subs.map((s) => redisMeta(s))).toEqual([

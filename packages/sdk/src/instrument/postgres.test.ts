@@ -5,6 +5,7 @@ import {
   type Doc,
   descendants,
   SAMPLE_ALL,
+  sentSegment,
   startUdpCollector,
   type UdpCollector,
 } from '../test-support/udp-collector.test-helpers.js';
@@ -29,13 +30,7 @@ afterAll(async () => {
 });
 beforeEach(() => collector.clear());
 
-/** The one segment named `name`, once sent. */
-async function segment(name: string): Promise<Doc> {
-  await flush();
-  await collector.waitFor((docs) => docs.some((d) => d.name === name && d.type === undefined));
-  const doc = collector.docs.find((d) => d.name === name && d.type === undefined)!;
-  return collector.trace(doc.trace_id as string)[0]!;
-}
+const segment = (name: string) => sentSegment(collector, name);
 
 const queries = (doc: Doc) => descendants(doc).filter((d) => d['namespace'] === 'remote');
 

@@ -3,7 +3,12 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { flush, traceSegment } from '../index.js';
-import { type Doc, descendants, type UdpCollector } from '../test-support/udp-collector.test-helpers.js';
+import {
+  type Doc,
+  descendants,
+  sentSegment,
+  type UdpCollector,
+} from '../test-support/udp-collector.test-helpers.js';
 
 // A real Redis on loopback (no password), as on the project's machines and in CI.
 export const REDIS = { host: '127.0.0.1', port: 6379 };
@@ -26,14 +31,6 @@ export async function deleteKeys(prefix: string): Promise<void> {
   }
 }
 
-/** The one segment named `name`, with independent subsegments merged back, once sent. */
-export async function segment(collector: UdpCollector, name: string): Promise<Doc> {
-  await flush();
-  await collector.waitFor((docs) => docs.some((d) => d.name === name && d.type === undefined));
-  const doc = collector.docs.find((d) => d.name === name && d.type === undefined)!;
-  return collector.trace(doc.trace_id as string)[0]!;
-}
-
 export const remote = (doc: Doc) => descendants(doc).filter((d) => d['namespace'] === 'remote');
 export const redisMeta = (doc: Doc) => (doc['metadata'] as { redis: Record<string, unknown> }).redis;
 export const start = (doc: Doc) => doc['start_time'] as number;
@@ -48,7 +45,7 @@ export const firstException = (doc: Doc) =>
 export async function settled(collector: UdpCollector): Promise<void> {
   const marker = `marker-${Math.random()}`;
   traceSegment(marker, () => {});
-  await segment(collector, marker);
+  await sentSegment(collector, marker);
 }
 
 /** A Redis client as both libraries' promise APIs see it, for the shared concurrency test. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { capture, configure, parseXRayHeader, stats, traceSegment } from '../index.js';
 import {
   SAMPLE_ALL,
+  sentSegment,
   startUdpCollector,
   type UdpCollector,
 } from '../test-support/udp-collector.test-helpers.js';
@@ -20,7 +21,6 @@ import {
   redisMeta,
   remote,
   SERVER_URL,
-  segment,
   settled,
   start,
 } from './redis.test-helpers.js';
@@ -68,7 +68,7 @@ describe('traceRedis(ioredis)', () => {
     expect(caught).toBeInstanceOf(ReplyError);
     expect((caught as Error).message).toContain('not an integer');
 
-    const seg = await segment(collector, 'io-basic');
+    const seg = await sentSegment(collector, 'io-basic');
     const subs = remote(seg);
     expect(subs.map((s) => s.name)).toEqual([NAME, NAME, NAME, NAME, NAME]);
     expect(subs.map((s) => redisMeta(s))).toEqual([
@@ -117,7 +117,7 @@ describe('traceRedis(ioredis)', () => {
         });
       });
     });
-    const seg = await segment(collector, 'io-callback');
+    const seg = await sentSegment(collector, 'io-callback');
     expect(seg.subsegments?.map((s) => s.name)).toEqual([NAME, NAME, 'after-get']);
   });
 
@@ -132,7 +132,7 @@ describe('traceRedis(ioredis)', () => {
     } finally {
       keyed.disconnect();
     }
-    const seg = await segment(collector, 'io-keyed');
+    const seg = await sentSegment(collector, 'io-keyed');
     expect(remote(seg).map((s) => redisMeta(s)['key'])).toEqual([key, key]);
     expect(JSON.stringify(seg)).not.toContain('hidden-value');
   });
@@ -168,7 +168,7 @@ describe('traceRedis(ioredis)', () => {
       [null, 'OK'],
       [null, 'text'],
     ]);
-    const seg = await segment(collector, 'io-pipeline');
+    const seg = await sentSegment(collector, 'io-pipeline');
     const subs = remote(seg);
     expect(subs.map((s) => redisMeta(s)['command'])).toEqual(['SET', 'GET', 'INCR']);
     expect(subs.map((s) => s['fault'])).toEqual([undefined, undefined, true]);
@@ -180,7 +180,7 @@ describe('traceRedis(ioredis)', () => {
     const results = await traceSegment('io-multi', () => client.multi().set(key, 'text').incr(key).exec());
     expect(results?.[0]).toEqual([null, 'OK']);
     expect(results?.[1]?.[0]).toBeInstanceOf(ReplyError);
-    const seg = await segment(collector, 'io-multi');
+    const seg = await sentSegment(collector, 'io-multi');
     const subs = remote(seg);
     expect(subs.map((s) => redisMeta(s)['command'])).toEqual(['MULTI', 'SET', 'INCR', 'EXEC']);
     expect(subs.map((s) => s['fault'])).toEqual([undefined, undefined, undefined, true]);
@@ -198,7 +198,7 @@ describe('traceRedis(ioredis)', () => {
     } finally {
       lazy.disconnect();
     }
-    const seg = await segment(collector, 'io-lazy');
+    const seg = await sentSegment(collector, 'io-lazy');
     expect(remote(seg).map((s) => redisMeta(s))).toEqual([{ command: 'GET', db: 1, url: SERVER_URL }]);
     await settled(collector);
     expect(collector.docs.filter((d) => d.type === 'subsegment')).toEqual([]);
@@ -225,7 +225,7 @@ describe('traceRedis(ioredis)', () => {
       }
     });
     expect(caught).toBeInstanceOf(Error);
-    const seg = await segment(collector, 'io-down');
+    const seg = await sentSegment(collector, 'io-down');
     const [sub] = remote(seg);
     expect(sub?.name).toBe(`redis@127.0.0.1:${port}`);
     expect(sub?.['fault']).toBe(true);

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { flush } from '../index.js';
 
 /** A document as received (segment or independent subsegment). */
 export type Doc = Record<string, unknown> & {
@@ -123,3 +124,11 @@ export function descendants(doc: Doc): Doc[] {
 
 /** Local rules that sample every request (for tests that check every request's segment). */
 export const SAMPLE_ALL = { version: 2 as const, rules: [], default: { fixed_target: 0, rate: 1 } };
+
+/** The one segment named `name`, with independent subsegments merged back, once the SDK has sent it. */
+export async function sentSegment(collector: UdpCollector, name: string): Promise<Doc> {
+  await flush();
+  await collector.waitFor((docs) => docs.some((d) => d.name === name && d.type === undefined));
+  const doc = collector.docs.find((d) => d.name === name && d.type === undefined)!;
+  return collector.trace(doc.trace_id as string)[0]!;
+}
