@@ -180,6 +180,21 @@ export function onCluster(target: SchemaTarget): string {
   return target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
 }
 
+/**
+ * The engine of a small table kept whole on every server (groups, rules, statistics, migrations):
+ * in cluster mode replicated under one ZooKeeper path for the whole cluster, not per shard.
+ */
+function onEveryServer(
+  target: SchemaTarget,
+  table: string,
+  engine: 'MergeTree' | 'ReplacingMergeTree',
+  version = '',
+): string {
+  return target.cluster
+    ? `Replicated${engine}('/clickhouse/fluoro/${target.database}/${table}', '{shard}-{replica}'${version ? `, ${version}` : ''})`
+    : `${engine}(${version})`;
+}
+
 function createTable(target: SchemaTarget, t: TableSpec): string[] {
   const db = target.database;
   const local = localTable(target, t.name);
@@ -259,9 +274,7 @@ export const MIGRATIONS: Migration[] = [
  */
 function groupsTable(target: SchemaTarget): string {
   const db = target.database;
-  const engine = target.cluster
-    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/groups', '{shard}-{replica}', version)`
-    : 'ReplacingMergeTree(version)';
+  const engine = onEveryServer(target, 'groups', 'ReplacingMergeTree', 'version');
   return `CREATE TABLE IF NOT EXISTS ${db}.groups${onCluster(target)} (
   name String,
   arn String,
@@ -281,9 +294,7 @@ ORDER BY name`;
  */
 function samplingRulesTable(target: SchemaTarget): string {
   const db = target.database;
-  const engine = target.cluster
-    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/sampling_rules', '{shard}-{replica}', row_version)`
-    : 'ReplacingMergeTree(row_version)';
+  const engine = onEveryServer(target, 'sampling_rules', 'ReplacingMergeTree', 'row_version');
   return `CREATE TABLE IF NOT EXISTS ${db}.sampling_rules${onCluster(target)} (
   name String,
   arn String,
@@ -314,9 +325,7 @@ ORDER BY name`;
  */
 function samplingStatisticsTable(target: SchemaTarget): string {
   const db = target.database;
-  const engine = target.cluster
-    ? `ReplicatedMergeTree('/clickhouse/fluoro/${db}/sampling_statistics', '{shard}-{replica}')`
-    : 'MergeTree()';
+  const engine = onEveryServer(target, 'sampling_statistics', 'MergeTree');
   return `CREATE TABLE IF NOT EXISTS ${db}.sampling_statistics${onCluster(target)} (
   rule_name String,
   client_id String,
@@ -333,9 +342,7 @@ ORDER BY (received_time, rule_name)`;
 /** The table that records applied migrations (replicated to every server in cluster mode). */
 export function migrationsTable(target: SchemaTarget): string {
   const db = target.database;
-  const engine = target.cluster
-    ? `ReplicatedReplacingMergeTree('/clickhouse/fluoro/${db}/schema_migrations', '{shard}-{replica}')`
-    : 'ReplacingMergeTree()';
+  const engine = onEveryServer(target, 'schema_migrations', 'ReplacingMergeTree');
   return `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations${onCluster(target)} (
   version UInt32,
   description String,
