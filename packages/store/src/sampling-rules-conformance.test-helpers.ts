@@ -93,6 +93,73 @@ export function describeSamplingRuleConformance(name: string, stores: StoreFacto
       expect(await s.listSamplingRules()).toEqual([tricky]);
     });
 
+    it('keeps a rule’s SamplingRateBoost, and no boost on a rule without one', async () => {
+      const s = await open();
+      const boosted = samplingRule('boosted', 2, {
+        fixedRate: 0.01,
+        boost: { maxRate: 0.625, cooldownWindowMinutes: 15 },
+      });
+      await s.putSamplingRule(boosted);
+      await s.putSamplingRule(samplingRule('plain', 3));
+      expect(await s.listSamplingRules()).toEqual([boosted, samplingRule('plain', 3)]);
+      expect((await s.listSamplingRules())[1]).not.toHaveProperty('boost');
+      // Replacing the rule without a boost removes it.
+      await s.putSamplingRule(samplingRule('boosted', 2));
+      const again = await reopen(s);
+      expect(await again.listSamplingRules()).toEqual([samplingRule('boosted', 2), samplingRule('plain', 3)]);
+      await again.putSamplingRule(boosted);
+      expect((await again.listSamplingRules())[0]).toEqual(boosted);
+    });
+
+    it('sums anomaly counts per rule over services since a time, and gives each rule’s newest boost', async () => {
+      const s = await open();
+      const nowUs = Date.now() * 1000;
+      expect(await s.samplingBoostStatisticsSince(0)).toEqual([]);
+      expect(await s.samplingBoostsSince(0)).toEqual([]);
+      const counts = (ruleName: string, serviceName: string, agoS: number, c: [number, number, number]) => ({
+        ruleName,
+        serviceName,
+        receivedUs: nowUs - agoS * 1e6,
+        anomalyCount: c[0],
+        totalCount: c[1],
+        sampledAnomalyCount: c[2],
+      });
+      await s.addSamplingBoostStatistics([
+        counts('checkout', 'web', 5, [3, 100, 1]),
+        counts('checkout', 'api', 5, [4, 50, 0]),
+        counts('health', 'web', 5, [0, 9, 0]),
+        // Received days ago: pruned.
+        counts('old', 'web', 3 * 86_400, [1, 1, 1]),
+      ]);
+      await s.addSamplingBoostStatistics([counts('checkout', 'web', 30, [40, 40, 40])]);
+      await s.addSamplingBoostStatistics([]);
+      expect(await s.samplingBoostStatisticsSince(nowUs - 10e6)).toEqual([
+        { ruleName: 'checkout', anomalyCount: 7, totalCount: 150, sampledAnomalyCount: 1 },
+        { ruleName: 'health', anomalyCount: 0, totalCount: 9, sampledAnomalyCount: 0 },
+      ]);
+      expect((await s.samplingBoostStatisticsSince(0)).map((r) => [r.ruleName, r.anomalyCount])).toEqual([
+        ['checkout', 47],
+        ['health', 0],
+      ]);
+      const boost = (ruleName: string, agoS: number, rate: number) => ({
+        ruleName,
+        startedUs: nowUs - agoS * 1e6,
+        rate,
+        expiresUs: nowUs - agoS * 1e6 + 60e6,
+      });
+      await s.addSamplingBoost(boost('checkout', 600, 0.5));
+      await s.addSamplingBoost(boost('checkout', 20, 0.25));
+      await s.addSamplingBoost(boost('health', 300, 0.125));
+      expect(await s.samplingBoostsSince(0)).toEqual([
+        boost('checkout', 20, 0.25),
+        boost('health', 300, 0.125),
+      ]);
+      expect(await s.samplingBoostsSince(nowUs - 60e6)).toEqual([boost('checkout', 20, 0.25)]);
+      const again = await reopen(s);
+      expect(await again.samplingBoostsSince(nowUs - 60e6)).toEqual([boost('checkout', 20, 0.25)]);
+      expect((await again.samplingBoostStatisticsSince(nowUs - 10e6)).length).toBe(2);
+    });
+
     it('keeps sampling rules across a reopen', async () => {
       const s = await open();
       await s.putSamplingRule(samplingRule('kept', 3));

@@ -107,6 +107,23 @@ export interface Store {
    * rules with no such row are absent. Several processes sharing a store see the same sums.
    */
   samplingStatisticsSince(sinceUs: number): Promise<SamplingStatisticsSum[]>;
+  /**
+   * Appends the anomaly counts SDK clients reported for their rules (GetSamplingTargets'
+   * SamplingBoostStatisticsDocuments). Pruned after a day, like the statistics.
+   */
+  addSamplingBoostStatistics(rows: SamplingBoostStatisticsRecord[]): Promise<void>;
+  /**
+   * Per rule, the sums of the anomaly counts received at or after `sinceUs`, over services and
+   * clients, ordered by rule name; rules with no such row are absent.
+   */
+  samplingBoostStatisticsSince(sinceUs: number): Promise<SamplingBoostStatisticsSum[]>;
+  /** Records a sampling boost SamplingTargets started. Pruned after a day, like the statistics. */
+  addSamplingBoost(boost: SamplingBoostRecord): Promise<void>;
+  /**
+   * Per rule, the boost that started last, among those started at or after `sinceUs`, ordered
+   * by rule name. Several processes sharing a store see the same boosts.
+   */
+  samplingBoostsSince(sinceUs: number): Promise<SamplingBoostRecord[]>;
   /** Flushes and releases the store; safe to call twice. */
   close(): Promise<void>;
 }
@@ -150,8 +167,45 @@ export interface SamplingRuleRecord {
   version: number;
   /** X-Ray's `Attributes` (the SDKs skip rules that have any). */
   attributes: Record<string, string>;
+  /** X-Ray's `SamplingRateBoost` (adaptive sampling); absent when the rule has none. */
+  boost?: SamplingRateBoostRecord;
   createdAtUs: number;
   modifiedAtUs: number;
+}
+
+/** How far and how often a rule's rate may be raised while its services see anomalies. */
+export interface SamplingRateBoostRecord {
+  /** The highest rate a boost may set, `fixedRate`..1. */
+  maxRate: number;
+  /** At most one boost starts in this many minutes (1..1440). */
+  cooldownWindowMinutes: number;
+}
+
+/** One SamplingBoostStatisticsDocument: requests and anomalies (errors, faults) of a rule in one service. */
+export interface SamplingBoostStatisticsRecord {
+  ruleName: string;
+  serviceName: string;
+  /** When Fluoro received the report (its own clock), epoch µs. */
+  receivedUs: number;
+  anomalyCount: number;
+  totalCount: number;
+  sampledAnomalyCount: number;
+}
+
+/** A rule's anomaly counts summed over services, clients and reports. */
+export interface SamplingBoostStatisticsSum {
+  ruleName: string;
+  anomalyCount: number;
+  totalCount: number;
+  sampledAnomalyCount: number;
+}
+
+/** A boost SamplingTargets started: every client of the rule samples at `rate` until `expiresUs`. */
+export interface SamplingBoostRecord {
+  ruleName: string;
+  startedUs: number;
+  rate: number;
+  expiresUs: number;
 }
 
 /** What one SDK client reported for one rule over its last interval (X-Ray's SamplingStatisticsDocument). */

@@ -92,6 +92,36 @@ describeWithClickHouse(
       await Promise.all([a.close(), b.close()]);
     });
 
+    it('sums anomaly counts and shares boosts written through both servers, read from either (adaptive sampling)', async () => {
+      const database = `fluoro_cluster_${n++}`;
+      const [a, b] = await Promise.all([open(database, 0), open(database, 1)]);
+      const nowUs = Date.now() * 1000;
+      const counts = (serviceName: string, anomalyCount: number) => ({
+        ruleName: 'checkout',
+        serviceName,
+        receivedUs: nowUs - 1e6,
+        anomalyCount,
+        totalCount: 50,
+        sampledAnomalyCount: 1,
+      });
+      await a.addSamplingBoostStatistics([counts('web', 3)]);
+      await b.addSamplingBoostStatistics([counts('api', 4)]);
+      const boost = { ruleName: 'checkout', startedUs: nowUs, rate: 0.5, expiresUs: nowUs + 60e6 };
+      await a.addSamplingBoost(boost);
+      const expected = [{ ruleName: 'checkout', anomalyCount: 7, totalCount: 100, sampledAnomalyCount: 2 }];
+      const sinceUs = nowUs - 20e6;
+      const both = async () =>
+        JSON.stringify(await a.samplingBoostStatisticsSince(sinceUs)) === JSON.stringify(expected) &&
+        JSON.stringify(await b.samplingBoostStatisticsSince(sinceUs)) === JSON.stringify(expected) &&
+        (await b.samplingBoostsSince(sinceUs)).length === 1;
+      for (let i = 0; i < 200 && !(await both()); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await a.samplingBoostStatisticsSince(sinceUs)).toEqual(expected);
+      expect(await b.samplingBoostStatisticsSince(sinceUs)).toEqual(expected);
+      expect(await b.samplingBoostsSince(sinceUs)).toEqual([boost]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
     it('reads every trace from either server, and keeps each trace on one shard', async () => {
       const database = `fluoro_cluster_${n++}`;
       const [a, b] = await Promise.all([open(database, 0), open(database, 1)]);

@@ -12,6 +12,9 @@ import {
   startClickHouse,
 } from './clickhouse-harness.test-helpers.js';
 import { ClickHouseStore } from './clickhouse-store.js';
+import { ClickHouseHttp } from './http-client.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './schema.js';
 
 describeWithClickHouse('ClickHouse groups and sampling rules on one clickhouse-server', () => {
   let server: ClickHouseServer;
@@ -63,6 +66,38 @@ describeWithClickHouse('ClickHouse groups and sampling rules on one clickhouse-s
       ]);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('upgrades a database whose sampling rules predate SamplingRateBoost: its rules have none, new ones keep theirs', async () => {
+    const database = `fluoro_settings_upgrade_${n++}`;
+    const http = new ClickHouseHttp(server.url);
+    expect(
+      await migrate(
+        http,
+        { database },
+        30_000,
+        MIGRATIONS.filter((m) => m.version <= 4),
+      ),
+    ).toEqual([1, 2, 3, 4]);
+    // A rule as the Fluoro of migration 4 wrote it, without the boost columns.
+    const before = samplingRule('before', 4);
+    await http.exec(
+      `INSERT INTO ${database}.sampling_rules (name, arn, resource_arn, priority, fixed_rate, reservoir_size,
+         service_name, service_type, host, http_method, url_path, rule_version, attributes, created_us,
+         modified_us, deleted, row_version)
+       VALUES ('before', '${before.arn}', '*', 4, 0.05, 3, 'shop-*', 'AWS::EC2::Instance', 'api.example.com',
+         'GET', '/health*', 1, '{}', ${before.createdAtUs}, ${before.modifiedAtUs}, 0, 1)`,
+      { timeoutMs: 10_000 },
+    );
+    const s = await open(database);
+    try {
+      expect(await s.listSamplingRules()).toEqual([before]);
+      const boosted = samplingRule('boosted', 5, { boost: { maxRate: 0.5, cooldownWindowMinutes: 2 } });
+      await s.putSamplingRule(boosted);
+      expect(await s.listSamplingRules()).toEqual([before, boosted]);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -17,6 +17,8 @@ const VALUE_COLUMNS = [
   'attributes',
   'created_us',
   'modified_us',
+  'boost_max_rate',
+  'boost_cooldown_minutes',
   'deleted',
 ] as const;
 
@@ -25,7 +27,7 @@ const VALUE_COLUMNS = [
  * and every delete as a tombstone, is a new row with a higher `row_version`, read back with
  * argMax, so it needs no mutations (18.16). In cluster mode the table is replicated to every
  * server rather than sharded. Every process reads the same table, so they all see the same
- * rules. The table comes from migration 3 (schema.ts).
+ * rules. The table comes from migration 3 (schema.ts), its boost columns from migration 5.
  */
 export class ClickHouseSamplingRules {
   private lastVersion = 0;
@@ -60,6 +62,15 @@ export class ClickHouseSamplingRules {
       urlPath: String(r['r_url_path']),
       version: Number(r['r_rule_version']),
       attributes: JSON.parse(String(r['r_attributes'])) as Record<string, string>,
+      // A cooldown of 0 is no boost: the API refuses 0, and rows from before migration 5 read 0.
+      ...(Number(r['r_boost_cooldown_minutes']) > 0
+        ? {
+            boost: {
+              maxRate: Number(r['r_boost_max_rate']),
+              cooldownWindowMinutes: Number(r['r_boost_cooldown_minutes']),
+            },
+          }
+        : {}),
       createdAtUs: Number(r['r_created_us']),
       modifiedAtUs: Number(r['r_modified_us']),
     }));
@@ -92,6 +103,8 @@ export class ClickHouseSamplingRules {
       attributes: JSON.stringify(r.attributes),
       created_us: r.createdAtUs,
       modified_us: r.modifiedAtUs,
+      boost_max_rate: r.boost?.maxRate ?? 0,
+      boost_cooldown_minutes: r.boost?.cooldownWindowMinutes ?? 0,
       deleted: deleted ? 1 : 0,
       row_version: version,
     };

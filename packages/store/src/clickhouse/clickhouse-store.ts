@@ -5,6 +5,9 @@ import type {
   GraphQuery,
   GroupRecord,
   IngestedDocument,
+  SamplingBoostRecord,
+  SamplingBoostStatisticsRecord,
+  SamplingBoostStatisticsSum,
   SamplingRuleRecord,
   SamplingStatisticsRecord,
   SamplingStatisticsSum,
@@ -298,6 +301,22 @@ export class ClickHouseStore implements Store {
 
   samplingStatisticsSince(sinceUs: number): Promise<SamplingStatisticsSum[]> {
     return this.samplingStatistics.since(sinceUs);
+  }
+
+  addSamplingBoostStatistics(rows: SamplingBoostStatisticsRecord[]): Promise<void> {
+    return this.samplingStatistics.addBoostStatistics(rows);
+  }
+
+  samplingBoostStatisticsSince(sinceUs: number): Promise<SamplingBoostStatisticsSum[]> {
+    return this.samplingStatistics.boostStatisticsSince(sinceUs);
+  }
+
+  addSamplingBoost(boost: SamplingBoostRecord): Promise<void> {
+    return this.samplingStatistics.addBoost(boost);
+  }
+
+  samplingBoostsSince(sinceUs: number): Promise<SamplingBoostRecord[]> {
+    return this.samplingStatistics.boostsSince(sinceUs);
   }
 
   async close(): Promise<void> {

@@ -265,6 +265,17 @@ export const MIGRATIONS: Migration[] = [
     description: 'sampling_statistics',
     steps: (target) => [samplingStatisticsTable(target)],
   },
+  {
+    version: 5,
+    description: 'sampling_rules boost columns; sampling_boost_statistics, sampling_boosts',
+    steps: (target) => [
+      // A rule's SamplingRateBoost; a cooldown of 0 (every rule written before) means none.
+      { addColumn: { table: 'sampling_rules', column: 'boost_max_rate', type: 'Float64 DEFAULT 0' } },
+      { addColumn: { table: 'sampling_rules', column: 'boost_cooldown_minutes', type: 'Int32 DEFAULT 0' } },
+      samplingBoostStatisticsTable(target),
+      samplingBoostsTable(target),
+    ],
+  },
 ];
 
 /**
@@ -334,6 +345,46 @@ function samplingStatisticsTable(target: SchemaTarget): string {
   sampled_count UInt64,
   borrow_count UInt64,
   received_time DateTime('UTC') DEFAULT toDateTime(intDiv(received_us, 1000000))
+) ENGINE = ${engine}
+PARTITION BY toDate(received_time)
+ORDER BY (received_time, rule_name)`;
+}
+
+/**
+ * Adaptive sampling's anomaly counts per rule and service (SamplingBoostStatisticsDocuments),
+ * kept exactly like `sampling_statistics`: appended, replicated to every server in cluster mode,
+ * day partitions of the receive time dropped after a day.
+ */
+function samplingBoostStatisticsTable(target: SchemaTarget): string {
+  const db = target.database;
+  const engine = onEveryServer(target, 'sampling_boost_statistics', 'MergeTree');
+  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_boost_statistics${onCluster(target)} (
+  rule_name String,
+  service_name String,
+  received_us Int64,
+  anomaly_count UInt64,
+  total_count UInt64,
+  sampled_anomaly_count UInt64,
+  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(received_us, 1000000))
+) ENGINE = ${engine}
+PARTITION BY toDate(received_time)
+ORDER BY (received_time, rule_name)`;
+}
+
+/**
+ * The boosts SamplingTargets started (one row each, at most one per rule and cooldown window),
+ * read back as the newest per rule: every collector hands out the same boost and respects the
+ * same cooldown. Replicated and pruned like the statistics.
+ */
+function samplingBoostsTable(target: SchemaTarget): string {
+  const db = target.database;
+  const engine = onEveryServer(target, 'sampling_boosts', 'MergeTree');
+  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_boosts${onCluster(target)} (
+  rule_name String,
+  started_us Int64,
+  rate Float64,
+  expires_us Int64,
+  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(started_us, 1000000))
 ) ENGINE = ${engine}
 PARTITION BY toDate(received_time)
 ORDER BY (received_time, rule_name)`;

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, expect, it } from 'vitest';
 import { describeGroupConformance } from '../groups-conformance.test-helpers.js';
-import { describeSamplingRuleConformance } from '../sampling-rules-conformance.test-helpers.js';
+import { describeSamplingRuleConformance, samplingRule } from '../sampling-rules-conformance.test-helpers.js';
 import type { Store } from '../store.js';
 import { DuckDbStore } from './duckdb-store.js';
 
@@ -31,3 +32,41 @@ const stores = {
 
 describeGroupConformance('DuckDB', stores);
 describeSamplingRuleConformance('DuckDB', stores);
+
+it('opens a file whose sampling rules predate SamplingRateBoost, its rules without a boost', async () => {
+  const path = join(dir, `old-rules-${n++}.duckdb`);
+  const instance = await DuckDBInstance.create(path);
+  const c = await instance.connect();
+  // The table as Fluoro created it before the boost columns.
+  await c.run(`CREATE TABLE sampling_rules (
+    name VARCHAR PRIMARY KEY, arn VARCHAR NOT NULL, resource_arn VARCHAR NOT NULL,
+    priority INTEGER NOT NULL, fixed_rate DOUBLE NOT NULL, reservoir_size BIGINT NOT NULL,
+    service_name VARCHAR NOT NULL, service_type VARCHAR NOT NULL, host VARCHAR NOT NULL,
+    http_method VARCHAR NOT NULL, url_path VARCHAR NOT NULL, rule_version INTEGER NOT NULL,
+    attributes VARCHAR NOT NULL, created_us BIGINT NOT NULL, modified_us BIGINT NOT NULL)`);
+  const r = samplingRule('before', 4);
+  await c.run(
+    'INSERT INTO sampling_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      r.name,
+      r.arn,
+      r.resourceArn,
+      r.priority,
+      r.fixedRate,
+      r.reservoirSize,
+      r.serviceName,
+      r.serviceType,
+    ].concat([r.host, r.httpMethod, r.urlPath, r.version, '{}', r.createdAtUs, r.modifiedAtUs]),
+  );
+  c.closeSync();
+  instance.closeSync();
+  const s = await DuckDbStore.open({ path });
+  try {
+    expect(await s.listSamplingRules()).toEqual([r]);
+    const boosted = { ...r, boost: { maxRate: 0.5, cooldownWindowMinutes: 1 } };
+    await s.putSamplingRule(boosted);
+    expect(await s.listSamplingRules()).toEqual([boosted]);
+  } finally {
+    await s.close();
+  }
+});

@@ -2,7 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SamplingRuleRecord } from '../store.js';
 
 const COLUMNS = `name, arn, resource_arn, priority, fixed_rate, reservoir_size, service_name, service_type,
-  host, http_method, url_path, rule_version, attributes, created_us, modified_us`;
+  host, http_method, url_path, rule_version, attributes, created_us, modified_us, boost_max_rate,
+  boost_cooldown_minutes`;
 
 /**
  * Sampling rules in DuckDB's `sampling_rules` table (DDL in schema.ts), on their own
@@ -13,7 +14,7 @@ export class DuckDbSamplingRules {
 
   async put(r: SamplingRuleRecord): Promise<void> {
     await this.c.run(
-      `INSERT OR REPLACE INTO sampling_rules (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO sampling_rules (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         r.name,
         r.arn,
@@ -30,6 +31,8 @@ export class DuckDbSamplingRules {
         JSON.stringify(r.attributes),
         r.createdAtUs,
         r.modifiedAtUs,
+        r.boost?.maxRate ?? null,
+        r.boost?.cooldownWindowMinutes ?? null,
       ],
     );
   }
@@ -51,7 +54,8 @@ export class DuckDbSamplingRules {
 
 function toRule(row: unknown[]): SamplingRuleRecord {
   const [name, arn, resourceArn, priority, fixedRate, reservoirSize, serviceName, serviceType] = row;
-  const [host, httpMethod, urlPath, version, attributes, createdUs, modifiedUs] = row.slice(8);
+  const [host, httpMethod, urlPath, version, attributes, createdUs, modifiedUs, maxRate, cooldown] =
+    row.slice(8);
   return {
     name: String(name),
     arn: String(arn),
@@ -66,6 +70,9 @@ function toRule(row: unknown[]): SamplingRuleRecord {
     urlPath: String(urlPath),
     version: Number(version),
     attributes: JSON.parse(String(attributes)) as Record<string, string>,
+    ...(cooldown === null || cooldown === undefined
+      ? {}
+      : { boost: { maxRate: Number(maxRate), cooldownWindowMinutes: Number(cooldown) } }),
     createdAtUs: Number(createdUs),
     modifiedAtUs: Number(modifiedUs),
   };

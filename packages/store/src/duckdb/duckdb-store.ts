@@ -5,6 +5,9 @@ import type {
   GraphQuery,
   GroupRecord,
   IngestedDocument,
+  SamplingBoostRecord,
+  SamplingBoostStatisticsRecord,
+  SamplingBoostStatisticsSum,
   SamplingRuleRecord,
   SamplingStatisticsRecord,
   SamplingStatisticsSum,
@@ -408,6 +411,22 @@ export class DuckDbStore implements Store {
 
   samplingStatisticsSince(sinceUs: number): Promise<SamplingStatisticsSum[]> {
     return this.samplingStatistics().then((s) => s.since(sinceUs));
+  }
+
+  addSamplingBoostStatistics(rows: SamplingBoostStatisticsRecord[]): Promise<void> {
+    return this.samplingStatistics().then((s) => s.addBoostStatistics(rows));
+  }
+
+  samplingBoostStatisticsSince(sinceUs: number): Promise<SamplingBoostStatisticsSum[]> {
+    return this.samplingStatistics().then((s) => s.boostStatisticsSince(sinceUs));
+  }
+
+  addSamplingBoost(boost: SamplingBoostRecord): Promise<void> {
+    return this.samplingStatistics().then((s) => s.addBoost(boost));
+  }
+
+  samplingBoostsSince(sinceUs: number): Promise<SamplingBoostRecord[]> {
+    return this.samplingStatistics().then((s) => s.boostsSince(sinceUs));
   }
 
   private samplingStatistics(): Promise<DuckDbSamplingStatistics> {

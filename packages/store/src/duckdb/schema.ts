@@ -103,4 +103,24 @@ export const DUCKDB_SCHEMA = [
     sampled_count BIGINT NOT NULL,
     borrow_count BIGINT NOT NULL
   )`,
+  // A rule's SamplingRateBoost (adaptive sampling): both NULL when it has none. Files from
+  // before it existed gain the columns, their rules none.
+  'ALTER TABLE sampling_rules ADD COLUMN IF NOT EXISTS boost_max_rate DOUBLE',
+  'ALTER TABLE sampling_rules ADD COLUMN IF NOT EXISTS boost_cooldown_minutes INTEGER',
+  // Anomaly counts SDK clients report per rule and service (SamplingBoostStatisticsDocuments),
+  // and the boosts SamplingTargets started from them; both pruned after a day like the above.
+  `CREATE TABLE IF NOT EXISTS sampling_boost_statistics (
+    rule_name VARCHAR NOT NULL,
+    service_name VARCHAR NOT NULL,
+    received_us BIGINT NOT NULL,
+    anomaly_count BIGINT NOT NULL,
+    total_count BIGINT NOT NULL,
+    sampled_anomaly_count BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS sampling_boosts (
+    rule_name VARCHAR NOT NULL,
+    started_us BIGINT NOT NULL,
+    rate DOUBLE NOT NULL,
+    expires_us BIGINT NOT NULL
+  )`,
 ];
