@@ -1,4 +1,4 @@
-import type { SamplingRuleRecord } from '@fluoro/store';
+import type { SamplingRateBoostRecord, SamplingRuleRecord } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
 import { asObject, optionalString } from '../http/read-input.js';
 
@@ -9,6 +9,11 @@ export const DEFAULT_RULE_NAME = 'Default';
 const DEFAULT_PRIORITY = 10000;
 const MAX_NAME_LENGTH = 32;
 const MAX_ATTRIBUTES = 5;
+/**
+ * The longest boost cooldown Fluoro takes: a day. X-Ray sets no upper limit; Fluoro keeps the
+ * boosts it started for a day (like the statistics), so a longer cooldown could not be honoured.
+ */
+export const MAX_BOOST_COOLDOWN_MINUTES = 1440;
 
 /** The string members of a rule, their record field and X-Ray's length limit. */
 const STRING_MEMBERS = [
@@ -71,16 +76,18 @@ export function toNewSamplingRule(body: unknown, nowUs: number): SamplingRuleRec
   const version = integer(r, 'Version', 'SamplingRule');
   if (version === undefined) throw invalidRequest('SamplingRule.Version is required');
   if (version !== 1) throw invalidRequest(`SamplingRule.Version must be 1, not ${version}`);
-  rejectBoost(r, 'SamplingRule');
+  const rate = required(fixedRate(r, 'SamplingRule'), 'SamplingRule.FixedRate');
+  const boost = samplingRateBoost(r, 'SamplingRule', rate);
   return {
     name,
     arn: samplingRuleArn(name),
     ...strings,
     priority: required(priority(r, 'SamplingRule'), 'SamplingRule.Priority'),
-    fixedRate: required(fixedRate(r, 'SamplingRule'), 'SamplingRule.FixedRate'),
+    fixedRate: rate,
     reservoirSize: required(reservoirSize(r, 'SamplingRule'), 'SamplingRule.ReservoirSize'),
     version,
     attributes: attributes(r, 'SamplingRule') ?? {},
+    ...(boost ? { boost } : {}),
     createdAtUs: nowUs,
     modifiedAtUs: nowUs,
   };
@@ -105,7 +112,9 @@ export function ruleNameOf(o: Record<string, unknown>, where: string): string {
 
 /**
  * The rule after UpdateSamplingRule's `SamplingRuleUpdate`: members given replace the rule's,
- * within the same limits as at creation. `Default` takes only FixedRate and ReservoirSize.
+ * within the same limits as at creation. `Default` takes only FixedRate, ReservoirSize and
+ * SamplingRateBoost. `"SamplingRateBoost": null` removes the rule's boost (the AWS SDKs never
+ * send null, so through them a boost is changed, not removed; MaxRate = FixedRate never boosts).
  */
 export function applySamplingRuleUpdate(
   rule: SamplingRuleRecord,
@@ -122,7 +131,15 @@ export function applySamplingRuleUpdate(
   next.fixedRate = fixedRate(u, where) ?? rule.fixedRate;
   next.reservoirSize = reservoirSize(u, where) ?? rule.reservoirSize;
   next.attributes = attributes(u, where) ?? rule.attributes;
-  rejectBoost(u, where);
+  if (u['SamplingRateBoost'] === null) delete next.boost;
+  else {
+    const boost = samplingRateBoost(u, where, next.fixedRate);
+    if (boost) next.boost = boost;
+    else if (next.boost && next.boost.maxRate < next.fixedRate)
+      throw invalidRequest(
+        `${where}.FixedRate ${next.fixedRate} is above the rule's SamplingRateBoost.MaxRate ${next.boost.maxRate}: raise MaxRate with it`,
+      );
+  }
   if (rule.name === DEFAULT_RULE_NAME) {
     const fields: [string, keyof SamplingRuleRecord][] = [
       ...STRING_MEMBERS.map(([key, field]): [string, keyof SamplingRuleRecord] => [key, field]),
@@ -134,7 +151,7 @@ export function applySamplingRuleUpdate(
       .map(([key]) => key);
     if (changed.length > 0)
       throw invalidRequest(
-        `${where}: the Default rule takes only FixedRate and ReservoirSize, not ${changed.join(', ')}`,
+        `${where}: the Default rule takes only FixedRate, ReservoirSize and SamplingRateBoost, not ${changed.join(', ')}`,
       );
   }
   return next;
@@ -157,6 +174,14 @@ export function toApiRecord(r: SamplingRuleRecord) {
       URLPath: r.urlPath,
       Version: r.version,
       Attributes: r.attributes,
+      ...(r.boost
+        ? {
+            SamplingRateBoost: {
+              MaxRate: r.boost.maxRate,
+              CooldownWindowMinutes: r.boost.cooldownWindowMinutes,
+            },
+          }
+        : {}),
     },
     CreatedAt: r.createdAtUs / 1e6,
     ModifiedAt: r.modifiedAtUs / 1e6,
@@ -247,8 +272,34 @@ function attributes(o: Record<string, unknown>, where: string): Record<string, s
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
-/** Adaptive sampling's boost is not built: refuse it rather than store a rule that ignores it. */
-function rejectBoost(o: Record<string, unknown>, where: string): void {
-  if (o['SamplingRateBoost'] !== undefined && o['SamplingRateBoost'] !== null)
-    throw invalidRequest(`${where}.SamplingRateBoost is not supported by Fluoro`);
+/**
+ * `SamplingRateBoost` (adaptive sampling), when given: MaxRate 0..1 and at least the rule's
+ * FixedRate (a boost never lowers the rate), CooldownWindowMinutes a whole number 1..1440.
+ * X-Ray documents a minimum of 0 minutes; Fluoro wants at least one, the length of a boost, so
+ * boosts never overlap.
+ */
+function samplingRateBoost(
+  o: Record<string, unknown>,
+  where: string,
+  ruleFixedRate: number,
+): SamplingRateBoostRecord | undefined {
+  const v = o['SamplingRateBoost'];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw invalidRequest(`${where}.SamplingRateBoost must be an object`);
+  const b = v as Record<string, unknown>;
+  const at = `${where}.SamplingRateBoost`;
+  const maxRate = required(number(b, 'MaxRate', at), `${at}.MaxRate`);
+  if (maxRate < 0 || maxRate > 1)
+    throw invalidRequest(`${at}.MaxRate must be between 0 and 1, not ${maxRate}`);
+  if (maxRate < ruleFixedRate)
+    throw invalidRequest(
+      `${at}.MaxRate must be at least the rule's FixedRate ${ruleFixedRate}, not ${maxRate}`,
+    );
+  const cooldown = required(integer(b, 'CooldownWindowMinutes', at), `${at}.CooldownWindowMinutes`);
+  if (cooldown < 1 || cooldown > MAX_BOOST_COOLDOWN_MINUTES)
+    throw invalidRequest(
+      `${at}.CooldownWindowMinutes must be between 1 and ${MAX_BOOST_COOLDOWN_MINUTES}, not ${cooldown}`,
+    );
+  return { maxRate, cooldownWindowMinutes: cooldown };
 }

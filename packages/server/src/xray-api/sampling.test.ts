@@ -131,7 +131,7 @@ describe('sampling rules through @aws-sdk/client-xray', () => {
           new UpdateSamplingRuleCommand({ SamplingRuleUpdate: { RuleName: 'Default', URLPath: '/x' } }),
         ),
       ),
-    ).toMatch(/Default rule takes only FixedRate and ReservoirSize, not URLPath/);
+    ).toMatch(/Default rule takes only FixedRate, ReservoirSize and SamplingRateBoost, not URLPath/);
     expect(await invalid(xray.send(new DeleteSamplingRuleCommand({ RuleName: 'Default' })))).toMatch(
       /cannot be deleted/,
     );
@@ -228,9 +228,36 @@ describe('sampling rules through @aws-sdk/client-xray', () => {
       /Attributes holds at most 5/,
     ],
     [
-      'a boost',
-      { SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 1 } },
-      /SamplingRateBoost is not supported/,
+      'a boost rate over 1',
+      { SamplingRateBoost: { MaxRate: 1.5, CooldownWindowMinutes: 1 } },
+      /SamplingRule\.SamplingRateBoost\.MaxRate must be between 0 and 1, not 1\.5/,
+    ],
+    [
+      'a boost rate under the fixed rate',
+      { SamplingRateBoost: { MaxRate: 0.05, CooldownWindowMinutes: 1 } },
+      /SamplingRule\.SamplingRateBoost\.MaxRate must be at least the rule's FixedRate 0\.1, not 0\.05/,
+    ],
+    [
+      'a boost without MaxRate',
+      {
+        SamplingRateBoost: { CooldownWindowMinutes: 1 } as { MaxRate: number; CooldownWindowMinutes: number },
+      },
+      /SamplingRule\.SamplingRateBoost\.MaxRate is required/,
+    ],
+    [
+      'a cooldown of 0',
+      { SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 0 } },
+      /SamplingRule\.SamplingRateBoost\.CooldownWindowMinutes must be between 1 and 1440, not 0/,
+    ],
+    [
+      'a cooldown over a day',
+      { SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 1441 } },
+      /SamplingRule\.SamplingRateBoost\.CooldownWindowMinutes must be between 1 and 1440/,
+    ],
+    [
+      'a fractional cooldown',
+      { SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 1.5 } },
+      /SamplingRule\.SamplingRateBoost\.CooldownWindowMinutes must be a whole number/,
     ],
   ];
   it.each(bad)('refuses %s with a 400 naming the member', async (_name, change, message) => {
@@ -252,10 +279,81 @@ describe('sampling rules through @aws-sdk/client-xray', () => {
     expect(await update({ URLPath: 'u'.repeat(129) })).toMatch(
       /SamplingRuleUpdate\.URLPath must be at most 128/,
     );
+    await xray.send(
+      new UpdateSamplingRuleCommand({
+        SamplingRuleUpdate: {
+          RuleName: 'limits',
+          SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 5 },
+        },
+      }),
+    );
+    expect(await update({ FixedRate: 0.75 })).toMatch(
+      /SamplingRuleUpdate\.FixedRate 0\.75 is above the rule's SamplingRateBoost\.MaxRate 0\.5/,
+    );
+    expect(await update({ SamplingRateBoost: { MaxRate: 0.01, CooldownWindowMinutes: 5 } })).toMatch(
+      /SamplingRuleUpdate\.SamplingRateBoost\.MaxRate must be at least the rule's FixedRate 0\.1/,
+    );
+    expect(await update({ SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: -1 } })).toMatch(
+      /SamplingRuleUpdate\.SamplingRateBoost\.CooldownWindowMinutes must be between 1 and 1440/,
+    );
     expect((await store.listSamplingRules()).find((r) => r.name === 'limits')).toMatchObject({
       priority: 100,
       fixedRate: 0.1,
+      boost: { maxRate: 0.5, cooldownWindowMinutes: 5 },
     });
+  });
+
+  it('creates a rule with a SamplingRateBoost, reads it back, changes it and removes it', async () => {
+    const boost = { MaxRate: 0.8, CooldownWindowMinutes: 10 };
+    const created = await xray.send(
+      new CreateSamplingRuleCommand({ SamplingRule: rule('boosted', { SamplingRateBoost: boost }) }),
+    );
+    expect(created.SamplingRuleRecord?.SamplingRule?.SamplingRateBoost).toEqual(boost);
+    const listed = async () =>
+      (await xray.send(new GetSamplingRulesCommand({}))).SamplingRuleRecords?.find(
+        (r) => r.SamplingRule?.RuleName === 'boosted',
+      )?.SamplingRule;
+    expect((await listed())?.SamplingRateBoost).toEqual(boost);
+    expect(
+      (await xray.send(new GetSamplingRulesCommand({}))).SamplingRuleRecords?.find(
+        (r) => r.SamplingRule?.RuleName === 'Default',
+      )?.SamplingRule,
+    ).not.toHaveProperty('SamplingRateBoost');
+    // An update that leaves the boost out keeps it; one that gives it replaces it.
+    await xray.send(
+      new UpdateSamplingRuleCommand({ SamplingRuleUpdate: { RuleName: 'boosted', FixedRate: 0.5 } }),
+    );
+    expect((await listed())?.SamplingRateBoost).toEqual(boost);
+    await xray.send(
+      new UpdateSamplingRuleCommand({
+        SamplingRuleUpdate: {
+          RuleName: 'boosted',
+          SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 },
+        },
+      }),
+    );
+    expect((await listed())?.SamplingRateBoost).toEqual({ MaxRate: 1, CooldownWindowMinutes: 1 });
+    // Null (raw JSON: the AWS SDKs leave nulls out) removes it.
+    const res = await fetch(`${server.addresses.http}/UpdateSamplingRule`, {
+      method: 'POST',
+      body: JSON.stringify({ SamplingRuleUpdate: { RuleName: 'boosted', SamplingRateBoost: null } }),
+    });
+    expect(res.status).toBe(200);
+    expect(await listed()).not.toHaveProperty('SamplingRateBoost');
+    // The Default rule takes a boost too.
+    await xray.send(
+      new UpdateSamplingRuleCommand({
+        SamplingRuleUpdate: {
+          RuleName: 'Default',
+          SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 3 },
+        },
+      }),
+    );
+    expect((await store.listSamplingRules()).find((r) => r.name === 'Default')?.boost).toEqual({
+      maxRate: 1,
+      cooldownWindowMinutes: 3,
+    });
+    await store.deleteSamplingRule('Default');
   });
 
   it('pages GetSamplingRules with NextToken', async () => {

@@ -1,7 +1,15 @@
-import type { SamplingRuleRecord, SamplingStatisticsRecord, Store } from '@fluoro/store';
+import type {
+  SamplingBoostRecord,
+  SamplingBoostStatisticsRecord,
+  SamplingBoostStatisticsSum,
+  SamplingRuleRecord,
+  SamplingStatisticsRecord,
+  Store,
+} from '@fluoro/store';
 import { ApiError, invalidRequest } from '../http/api-error.js';
 import { asObject, optionalString } from '../http/read-input.js';
 import { quotaAmong, ReservoirShares } from './reservoir-shares.js';
+import { BOOST_WINDOW_S, boostStatisticsOf, currentBoost, type UnprocessedBoost } from './sampling-boost.js';
 import {
   applySamplingRuleUpdate,
   DEFAULT_RULE_NAME,
@@ -50,6 +58,11 @@ export const MAX_SAMPLING_RULES = 25;
 
 type Body = { body: unknown };
 
+export interface SamplingApiOptions {
+  /** The clock SamplingTargets reads (epoch ms): tests move it to cross boost TTLs and cooldowns. */
+  nowMs?: () => number;
+}
+
 /**
  * X-Ray's sampling API over the store's rules: what the SDKs poll on the daemon address
  * (GetSamplingRules, SamplingTargets) and rule management (Create/Update/DeleteSamplingRule).
@@ -57,8 +70,16 @@ type Body = { body: unknown };
  * rates given explicitly at start (`fluoro up --sampling-rate/--sampling-reservoir`): they
  * replace the stored Default's and are stored. Rejects when the store cannot be read at start.
  */
-export async function samplingApi(store: Store, defaultRates: Partial<DefaultSamplingRule> = {}) {
+export async function samplingApi(
+  store: Store,
+  defaultRates: Partial<DefaultSamplingRule> = {},
+  options: SamplingApiOptions = {},
+) {
+  const clock = options.nowMs ?? Date.now;
   const startedUs = Date.now() * 1000;
+  // The boosts this process started: handed out even when the store cannot be read, and
+  // never started twice by two calls that both read the store before either wrote.
+  const startedBoosts = new Map<string, SamplingBoostRecord>();
   const shares = new ReservoirShares(CLIENT_ACTIVE_MS);
   let cached: { rules: SamplingRuleRecord[]; readAtMs: number; seq: number } | undefined;
   let reads = 0;
@@ -137,8 +158,22 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
     },
     getSamplingTargets: async ({ body }: Body) => {
       const docs = asObject(body)['SamplingStatisticsDocuments'];
+      const boostDocs = asObject(body)['SamplingBoostStatisticsDocuments'];
       const byName = new Map((await rules(RULES_MAX_AGE_MS)).map((r) => [r.name, r]));
-      const nowMs = Date.now();
+      const nowMs = clock();
+      const boostStatistics: SamplingBoostStatisticsRecord[] = [];
+      const unprocessedBoosts: UnprocessedBoost[] = [];
+      for (const d of Array.isArray(boostDocs) ? boostDocs : []) {
+        const checked = boostStatisticsOf(d, nowMs * 1000);
+        if ('ErrorCode' in checked) unprocessedBoosts.push(checked);
+        else if (!byName.has(checked.ruleName))
+          unprocessedBoosts.push({
+            RuleName: checked.ruleName,
+            ErrorCode: 'ResourceNotFoundException',
+            Message: `no sampling rule named ${checked.ruleName}`,
+          });
+        else boostStatistics.push(checked);
+      }
       const matched = new Map<string, { rule: SamplingRuleRecord; clientId: string }>();
       const unknown = new Set<string>();
       const statistics: SamplingStatisticsRecord[] = [];
@@ -163,10 +198,24 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
       let reporting: Map<string, string[]> | undefined;
       // The SDK needs its targets more than Fluoro needs the counts: a store that cannot take
       // them costs the numbers of this report and a split among this process's clients only.
+      // Adaptive sampling: the last boost and the recent anomaly counts of the boosted rules.
+      const boosted = [...matched.values()].flatMap(({ rule }) => (rule.boost ? [rule] : []));
+      let lastBoosts = new Map<string, SamplingBoostRecord>();
+      let anomalies = new Map<string, SamplingBoostStatisticsSum>();
       try {
         await store.addSamplingStatistics(statistics);
-        const recent = await store.samplingStatisticsSince((nowMs - CLIENT_ACTIVE_MS) * 1000);
+        if (boostStatistics.length > 0) await store.addSamplingBoostStatistics(boostStatistics);
+        const longestCooldownMin = Math.max(0, ...boosted.map((r) => r.boost?.cooldownWindowMinutes ?? 0));
+        const [recent, boosts, counts] = await Promise.all([
+          store.samplingStatisticsSince((nowMs - CLIENT_ACTIVE_MS) * 1000),
+          boosted.length > 0 ? store.samplingBoostsSince((nowMs - longestCooldownMin * 60e3) * 1000) : [],
+          boosted.length > 0
+            ? store.samplingBoostStatisticsSince((nowMs - BOOST_WINDOW_S * 1000) * 1000)
+            : [],
+        ]);
         reporting = new Map(recent.map((s) => [s.ruleName, s.clients]));
+        lastBoosts = new Map(boosts.map((b) => [b.ruleName, b]));
+        anomalies = new Map(counts.map((c) => [c.ruleName, c]));
         statisticsFailing = false;
       } catch (e) {
         if (!statisticsFailing)
@@ -175,18 +224,36 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           );
         statisticsFailing = true;
       }
-      const targets = [...matched].map(([name, { rule, clientId }]) => {
+      const boostOf = async (rule: SamplingRuleRecord) => {
+        const stored = lastBoosts.get(rule.name);
+        const mine = startedBoosts.get(rule.name);
+        const last = mine && (!stored || mine.startedUs > stored.startedUs) ? mine : stored;
+        // Without the store's counts a process could start a boost another already started.
+        const counts = reporting ? anomalies.get(rule.name) : undefined;
+        const now = currentBoost(rule, last, counts, nowMs * 1000);
+        if (now?.started) {
+          startedBoosts.set(rule.name, now.boost);
+          await store.addSamplingBoost(now.boost).catch((e: Error) => {
+            console.error(`fluoro: storing a sampling boost failed: ${e.message}`);
+          });
+        }
+        return now && { BoostRate: now.boost.rate, BoostRateTTL: now.boost.expiresUs / 1e6 };
+      };
+      const targets = [];
+      for (const [name, { rule, clientId }] of matched) {
         const local = shares.quota(name, clientId, rule.reservoirSize, nowMs);
         const clients = reporting?.get(name);
         const all = clients?.includes(clientId) ? clients : clients && [...clients, clientId].sort();
-        return {
+        const boost = rule.boost ? await boostOf(rule) : undefined;
+        targets.push({
           RuleName: name,
           FixedRate: rule.fixedRate,
           ReservoirQuota: all ? quotaAmong(all, clientId, rule.reservoirSize) : local,
           ReservoirQuotaTTL: nowMs / 1000 + QUOTA_TTL_S,
           Interval: TARGET_INTERVAL_S,
-        };
-      });
+          ...(boost ? { SamplingBoost: boost } : {}),
+        });
+      }
       const lastModifiedUs = Math.max(changedAtUs, ...[...byName.values()].map((r) => r.modifiedAtUs));
       return {
         SamplingTargetDocuments: targets,
@@ -198,6 +265,7 @@ export async function samplingApi(store: Store, defaultRates: Partial<DefaultSam
           ErrorCode: 'ResourceNotFoundException',
           Message: `no sampling rule named ${RuleName}`,
         })),
+        ...(Array.isArray(boostDocs) ? { UnprocessedBoostStatistics: unprocessedBoosts } : {}),
       };
     },
     getSamplingStatisticSummaries: async ({ body }: Body) => {
