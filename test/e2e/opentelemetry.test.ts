@@ -63,15 +63,15 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
   });
 
   /** The trace's documents once `count` segments of it are stored. */
-  async function segmentsOf(traceId: string, count: number): Promise<Doc[]> {
+  async function segmentsOf(traceId: string, count: number, subsegmentCount = 3): Promise<Doc[]> {
     const xray = fluoro.xray();
     return eventually(async () => {
       const r = await xray.send(new BatchGetTracesCommand({ TraceIds: [traceId] }));
       const docs = (r.Traces?.[0]?.Segments ?? []).map((s) => JSON.parse(s.Document!) as Doc);
       const complete = docs.filter((d) => d.name !== undefined).length >= count;
       const subsegments = docs.reduce((n, d) => n + (d.subsegments?.length ?? 0), 0);
-      // front: load-cart + the call to back; back: load-cart.
-      return complete && subsegments >= 3 ? docs : undefined;
+      // By default front: load-cart + the call to back; back: load-cart.
+      return complete && subsegments >= subsegmentCount ? docs : undefined;
     });
   }
 
@@ -100,6 +100,34 @@ describe('OpenTelemetry and Zipkin exporters → fluoro up → @aws-sdk/client-x
     expect(b.parent_id).toBe(call.id);
     expect(b.subsegments!.map((s) => s.name)).toEqual(['load-cart']);
     expect(b.subsegments![0]).toMatchObject({ annotations: { cart_items: 3, tenant: 'acme' } });
+  });
+
+  it("a service traced with Fluoro's SDK calling an OpenTelemetry service makes one trace (W3C traceparent)", async () => {
+    // OpenTelemetry's default propagator reads only `traceparent`; the SDK sends it beside
+    // X-Amzn-Trace-Id, so the OTel callee continues the caller's trace instead of starting one.
+    const sdk = await import('../../packages/sdk/src/index.js');
+    sdk.configure({
+      daemonAddress: fluoro.udpAddress,
+      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 1 } }, centralized: false },
+    });
+    try {
+      const traceId = await sdk.traceSegment('fluoro-front', async (segment) => {
+        await fetch(`${back}/work`).then((r) => r.text());
+        return segment.traceId;
+      });
+      await sdk.flush();
+      const docs = await segmentsOf(traceId, 2, 2);
+      const f = docs.find((d) => d.name === 'fluoro-front')!;
+      const b = docs.find((d) => d.name === 'otel-back')!;
+      const call = f.subsegments!.find((s) => s['namespace'] === 'remote')!;
+      expect(call).toMatchObject({
+        http: { request: { method: 'GET', url: `${back}/work` }, response: { status: 200 } },
+      });
+      expect(b).toMatchObject({ trace_id: traceId, parent_id: call.id });
+      expect(b.subsegments!.map((s) => s.name)).toEqual(['load-cart']);
+    } finally {
+      await sdk.shutdown();
+    }
   });
 
   it('a failing request is a fault with the exception as cause, and is found by filter expressions', async () => {

@@ -36,6 +36,12 @@ export interface RecorderOptions {
   sampling?: SamplingOptions;
   /** Trace outgoing `http`/`https` requests and `fetch`. Default true. */
   instrumentOutgoing?: boolean;
+  /**
+   * Send W3C `traceparent` beside `X-Amzn-Trace-Id` on traced outgoing calls, so a service
+   * instrumented with OpenTelemetry (whose default propagator reads only `traceparent`) joins
+   * the same trace. Default true.
+   */
+  traceparent?: boolean;
   /** Diagnostics sink. Default: stderr. */
   logger?: Logger;
   /** Service version recorded in `service.version`. */
@@ -54,6 +60,7 @@ export interface ResolvedConfig {
   enabled: boolean;
   sampling: SamplingOptions;
   instrumentOutgoing: boolean;
+  traceparent: boolean;
   logger: Logger;
   serviceVersion: string | undefined;
   origin: string | undefined;
@@ -89,6 +96,7 @@ export function resolveConfig(
     enabled,
     sampling: options.sampling ?? {},
     instrumentOutgoing: options.instrumentOutgoing !== false,
+    traceparent: options.traceparent !== false,
     logger,
     serviceVersion: options.serviceVersion,
     origin: options.origin,

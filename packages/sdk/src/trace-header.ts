@@ -18,9 +18,12 @@ export const XRAY_HEADER = 'X-Amzn-Trace-Id';
 /** Lower-case form for Node's header maps. */
 export const XRAY_HEADER_LOWER = 'x-amzn-trace-id';
 
+/** The W3C Trace Context header. */
+export const TRACEPARENT = 'traceparent';
+
 const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
 const ENTITY_ID = /^[0-9a-f]{16}$/;
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
+const TRACEPARENT_FORMAT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 
 /** Parses `Root=…;Parent=…;Sampled=…` (keys case-insensitive, any order, extra keys ignored). */
 export function parseXRayHeader(header: string | undefined): TraceContext | undefined {
@@ -44,7 +47,7 @@ export function parseXRayHeader(header: string | undefined): TraceContext | unde
 /** Parses a W3C `traceparent` (`00-{32 hex trace}-{16 hex parent}-{flags}`) into X-Ray form. */
 export function parseTraceparent(header: string | undefined): TraceContext | undefined {
   if (!header) return undefined;
-  const m = TRACEPARENT.exec(header.trim().toLowerCase());
+  const m = TRACEPARENT_FORMAT.exec(header.trim().toLowerCase());
   if (!m) return undefined;
   const [, version, trace, parent, flags] = m as unknown as [string, string, string, string, string];
   if (version === 'ff' || /^0+$/.test(trace) || /^0+$/.test(parent)) return undefined;

@@ -28,7 +28,11 @@ export function instrumentFetch(): void {
       const url = new URL(request.path ?? '/', String(request.origin));
       const call = startRemoteCall(request.method ?? 'GET', url);
       if (!call) return;
-      if (!hasTraceHeader(request.headers)) request.addHeader?.('X-Amzn-Trace-Id', call.header);
+      // A caller that set either header chose its own propagation: both are left as they are.
+      if (!hasHeader(request.headers, 'x-amzn-trace-id') && !hasHeader(request.headers, 'traceparent')) {
+        request.addHeader?.('X-Amzn-Trace-Id', call.header);
+        if (call.traceparent !== undefined) request.addHeader?.('traceparent', call.traceparent);
+      }
       if (call.subsegment) calls.set(request, call.subsegment);
     } catch {
       // a request we cannot read is simply not traced
@@ -59,11 +63,14 @@ export function instrumentFetch(): void {
   });
 }
 
-function hasTraceHeader(headers: string | string[] | undefined): boolean {
+/** Whether undici's request headers (raw text or name/value pairs) hold `lowerName`. */
+function hasHeader(headers: string | string[] | undefined, lowerName: string): boolean {
   if (headers === undefined) return false;
-  if (typeof headers === 'string') return /(^|\r\n)x-amzn-trace-id:/i.test(headers);
-  for (let i = 0; i < headers.length; i += 2)
-    if (headers[i]?.toLowerCase() === 'x-amzn-trace-id') return true;
+  if (typeof headers === 'string') {
+    const text = headers.toLowerCase();
+    return text.startsWith(`${lowerName}:`) || text.includes(`\r\n${lowerName}:`);
+  }
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]?.toLowerCase() === lowerName) return true;
   return false;
 }
 

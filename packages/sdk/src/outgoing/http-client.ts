@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { recorder } from '../recorder.js';
-import { XRAY_HEADER } from '../trace-header.js';
+import { TRACEPARENT, XRAY_HEADER } from '../trace-header.js';
 import { recordRemoteResponse, startRemoteCall } from './remote.js';
 
 type HttpModule = typeof import('node:http');
@@ -57,7 +57,15 @@ function tracedRequest(
   const call = startRemoteCall(req.method, url);
   if (!call) return req;
   try {
-    if (!req.headersSent && req.getHeader(XRAY_HEADER) === undefined) req.setHeader(XRAY_HEADER, call.header);
+    // A caller that set either header chose its own propagation: both are left as they are.
+    if (
+      !req.headersSent &&
+      req.getHeader(XRAY_HEADER) === undefined &&
+      req.getHeader(TRACEPARENT) === undefined
+    ) {
+      req.setHeader(XRAY_HEADER, call.header);
+      if (call.traceparent !== undefined) req.setHeader(TRACEPARENT, call.traceparent);
+    }
   } catch {
     // headers given as a raw array are already serialised; the call is still recorded
   }

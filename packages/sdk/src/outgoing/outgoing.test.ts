@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
 import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -133,6 +133,111 @@ test('calls made outside a trace are not traced and carry no header', async () =
   await flush();
   expect(collector.docs).toEqual([]);
 });
+
+describe('W3C traceparent beside X-Amzn-Trace-Id, for OpenTelemetry callees', () => {
+  let server: ReturnType<typeof createServer>;
+  let url = '';
+  const seen: { xray?: string; traceparent?: string }[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({
+        xray: req.headers['x-amzn-trace-id'] as string | undefined,
+        traceparent: req.headers['traceparent'] as string | undefined,
+      });
+      res.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const callBoth = async (init?: { headers: Record<string, string> }) => {
+    await fetch(url, init).then((r) => r.text());
+    await new Promise<void>((resolve, reject) =>
+      createRequestGet(url, init?.headers ?? {}, resolve).on('error', reject),
+    );
+  };
+  const w3c = (traceId: string) => traceId.slice(2).replace('-', '');
+
+  test('a sampled call sends both, naming the same trace and the remote subsegment as parent', async () => {
+    const traceId = await traceSegment('w3c-caller', async (segment) => {
+      await callBoth();
+      return segment.traceId;
+    });
+    const [segment] = await traceOf(traceId, 1);
+    const calls = (segment?.subsegments ?? []).filter((d) => d['namespace'] === 'remote');
+    expect(calls).toHaveLength(2);
+    expect(seen).toEqual(
+      calls.map((call) => ({
+        xray: `Root=${traceId};Parent=${call.id};Sampled=1`,
+        traceparent: `00-${w3c(traceId)}-${call.id}-01`,
+      })),
+    );
+  });
+
+  test('an unsampled call sends both with the decision "not sampled"', async () => {
+    configure({
+      daemonAddress: collector.address,
+      sampling: {
+        rules: { version: 2, rules: [], default: { fixed_target: 0, rate: 0 } },
+        centralized: false,
+      },
+    });
+    try {
+      const traceId = await traceSegment('w3c-unsampled', async (segment) => {
+        await callBoth();
+        return segment.traceId;
+      });
+      expect(seen).toHaveLength(2);
+      for (const headers of seen) {
+        const parent = /Parent=([0-9a-f]{16})/.exec(headers.xray ?? '')?.[1];
+        expect(headers.xray).toMatch(new RegExp(`^Root=${traceId};Parent=[0-9a-f]{16};Sampled=0$`));
+        expect(headers.traceparent).toBe(`00-${w3c(traceId)}-${parent}-00`);
+      }
+    } finally {
+      configure({ daemonAddress: collector.address, sampling: { rules: SAMPLE_ALL, centralized: false } });
+    }
+  });
+
+  test('a caller that set either header keeps its own, and the other is not added', async () => {
+    const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await traceSegment('w3c-own', () => callBoth({ headers: { traceparent: own } }));
+    expect(seen).toEqual([
+      { xray: undefined, traceparent: own },
+      { xray: undefined, traceparent: own },
+    ]);
+  });
+
+  test('configure({ traceparent: false }) sends X-Amzn-Trace-Id alone', async () => {
+    configure({
+      daemonAddress: collector.address,
+      sampling: { rules: SAMPLE_ALL, centralized: false },
+      traceparent: false,
+    });
+    try {
+      await traceSegment('w3c-off', () => callBoth());
+      expect(seen).toHaveLength(2);
+      for (const headers of seen) {
+        expect(headers.xray).toMatch(/^Root=1-/);
+        expect(headers.traceparent).toBeUndefined();
+      }
+    } finally {
+      configure({ daemonAddress: collector.address, sampling: { rules: SAMPLE_ALL, centralized: false } });
+    }
+  });
+});
+
+/** `http.get` with headers, resolving when the response has been read. */
+function createRequestGet(url: string, headers: Record<string, string>, done: () => void) {
+  return httpGet(url, { headers }, (res) => {
+    res.resume();
+    res.on('end', done);
+  });
+}
 
 // An https callee and caller, both instrumented: the incoming URL says https and the outgoing
 // https.request becomes a remote subsegment the callee points at. Needs `openssl` for a

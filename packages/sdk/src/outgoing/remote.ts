@@ -1,16 +1,19 @@
 import type { Subsegment } from '../entity.js';
 import { type ContextEntity, recorder } from '../recorder.js';
-import { formatXRayHeader } from '../trace-header.js';
+import { formatTraceparent, formatXRayHeader } from '../trace-header.js';
 
-/** A started downstream call: its subsegment (when sampled) and the header to send. */
+/** A started downstream call: its subsegment (when sampled) and the headers to send. */
 export interface RemoteCall {
   subsegment: Subsegment | undefined;
+  /** `X-Amzn-Trace-Id`. */
   header: string;
+  /** W3C `traceparent` naming the same trace, parent and decision; undefined when turned off. */
+  traceparent: string | undefined;
 }
 
 /**
  * Starts a `namespace: "remote"` subsegment for a downstream HTTP call made from the current
- * context and returns the `X-Amzn-Trace-Id` value to inject. Undefined when there is no trace
+ * context and returns the `X-Amzn-Trace-Id` and `traceparent` values to inject. Undefined when there is no trace
  * (outgoing calls outside a request are not an error), tracing is off, or the call is an AWS
  * SDK call's own request (traceAwsClient records it).
  */
@@ -20,14 +23,23 @@ export function startRemoteCall(method: string, url: URL): RemoteCall | undefine
   if (parent === undefined) return undefined;
   // The HTTP request of a traced AWS SDK call: that call's subsegment already records it.
   if ('namespace' in parent && parent.namespace === 'aws') return undefined;
+  const w3c = recorder.config.traceparent;
   if (!parent.sampled)
-    return { subsegment: undefined, header: formatXRayHeader(parent.traceId, parent.id, false) };
+    return {
+      subsegment: undefined,
+      header: formatXRayHeader(parent.traceId, parent.id, false),
+      traceparent: w3c ? formatTraceparent(parent.traceId, parent.id, false) : undefined,
+    };
   const sub = parent.addSubsegment(url.hostname, 'remote');
   // X-Ray's SDKs strip the query string from recorded URLs (it may carry secrets).
   sub.http = {
     request: { method: method.toUpperCase(), url: `${url.protocol}//${url.host}${url.pathname}` },
   };
-  return { subsegment: sub, header: formatXRayHeader(sub.traceId, sub.id, true) };
+  return {
+    subsegment: sub,
+    header: formatXRayHeader(sub.traceId, sub.id, true),
+    traceparent: w3c ? formatTraceparent(sub.traceId, sub.id, true) : undefined,
+  };
 }
 
 /** Records the response status on a remote subsegment (4xx error, 429 throttle, 5xx fault). */
