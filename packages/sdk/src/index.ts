@@ -25,6 +25,7 @@ export type { AnnotationValue, HttpData, SqlData, TraceEntity } from './entity.j
 export { Segment, Subsegment } from './entity.js';
 export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.js';
 export { type AwsClientLike, traceAwsClient } from './instrument/aws-sdk.js';
+export { type BullMQTelemetry, type BullMQTracingOptions, bullmqTracing } from './instrument/bullmq.js';
 export { type MySQLModuleLike, type MySQLOptions, traceMySQL } from './instrument/mysql.js';
 export { type PgModuleLike, type PostgresOptions, tracePostgres } from './instrument/postgres.js';
 export { type RedisTraceOptions, traceRedis } from './instrument/redis.js';
