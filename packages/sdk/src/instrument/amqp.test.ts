@@ -106,11 +106,22 @@ async function declareQueue(label: string): Promise<string> {
 
 /** The one consumer segment (no `type`) of messages taken from `queue`, once sent. */
 async function consumerSegments(queue: string, count = 1): Promise<Doc[]> {
-  const of = (docs: Doc[]) =>
-    docs.filter((d) => d.type === undefined && annotations(d)?.['amqp_queue'] === queue);
+  const of = (docs: Doc[]) => docs.filter((d) => d.type === undefined && annotations(d)?.['queue'] === queue);
   await flush();
   await collector.waitFor((docs) => of(docs).length >= count);
   return of(collector.docs).map((d) => collector.trace(d.trace_id as string).find((t) => t.id === d.id)!);
+}
+
+/**
+ * The segment named `name` once sent, with its subsegments sent on their own merged back. Not
+ * `sentSegment`: that returns a trace's first segment, here often the consumer's.
+ */
+async function segmentNamed(name: string): Promise<Doc> {
+  const find = (docs: Doc[]) => docs.find((d) => d.name === name && d.type === undefined);
+  await flush();
+  await collector.waitFor((docs) => find(docs) !== undefined);
+  const doc = find(collector.docs)!;
+  return collector.trace(doc.trace_id as string).find((d) => d.id === doc.id)!;
 }
 
 /**
@@ -167,7 +178,7 @@ describeMq('traceAmqp', () => {
     );
     expect(returned).toBe(true);
 
-    const producer = await sentSegment(collector, 'producer');
+    const producer = await segmentNamed('producer');
     const [send, ...others] = remote(producer);
     expect(others).toEqual([]);
     expect(send).toMatchObject({
@@ -184,7 +195,7 @@ describeMq('traceAmqp', () => {
       name: SERVICE,
       trace_id: producer.trace_id,
       parent_id: send!.id,
-      annotations: { amqp_queue: queue, amqp_exchange: '', amqp_routing_key: queue, amqp_redelivered: false },
+      annotations: { queue, exchange: '', routing_key: queue, redelivered: false },
     });
     // The handler ran in the consumer segment: its own work is recorded there.
     expect(consumer!.subsegments?.map((s) => s.name)).toEqual(['handle']);
@@ -223,7 +234,7 @@ describeMq('traceAmqp', () => {
       server.close();
     }
 
-    const request = await sentSegment(collector, 'http-producer');
+    const request = await segmentNamed('http-producer');
     const [send] = remote(request);
     expect(send).toMatchObject({
       name: exchange,
@@ -236,7 +247,7 @@ describeMq('traceAmqp', () => {
       name: 'mail-worker',
       trace_id: request.trace_id,
       parent_id: send!.id,
-      annotations: { amqp_exchange: exchange, amqp_routing_key: 'mail.send', amqp_redelivered: false },
+      annotations: { exchange, routing_key: 'mail.send', redelivered: false },
     });
     expect((await got.promise).current.id).toBe(consumer!.id);
   });
@@ -287,7 +298,7 @@ describeMq('traceAmqp', () => {
       traceSegment('cb-producer', () => {
         ch.sendToQueue(queue, Buffer.from('from the callback API'));
       });
-      const producer = await sentSegment(collector, 'cb-producer');
+      const producer = await segmentNamed('cb-producer');
       const [send] = remote(producer);
       expect(send?.name).toBe(queue);
       const seen = await got.promise;
@@ -362,7 +373,7 @@ describeMq('traceAmqp', () => {
       contentType: 'application/json',
       deliveryMode: 2,
     });
-    const producer = await sentSegment(collector, 'headers-producer');
+    const producer = await segmentNamed('headers-producer');
     expect(seen.header).toBe(`Root=${producer.trace_id};Parent=${remote(producer)[0]!.id};Sampled=1`);
   });
 
@@ -424,6 +435,34 @@ describeMq('traceAmqp', () => {
     );
   });
 
+  test('a confirm channel: one subsegment per message, and the confirm callback still called', async () => {
+    const queue = await declareQueue('confirm');
+    const got = deferred<Seen>();
+    await channel.consume(queue, (message) => {
+      if (message === null) return;
+      channel.ack(message);
+      got.resolve(seenOf(message));
+    });
+    const confirms = await model.createConfirmChannel();
+    try {
+      const confirmed = await traceSegment(
+        'confirm-producer',
+        () =>
+          new Promise<unknown>((resolve) => {
+            confirms.sendToQueue(queue, Buffer.from('x'), {}, (err) => resolve(err));
+          }),
+      );
+      expect(confirmed).toBeNull();
+      await confirms.waitForConfirms();
+    } finally {
+      await confirms.close();
+    }
+    const producer = await segmentNamed('confirm-producer');
+    const sends = remote(producer);
+    expect(sends.map((s) => s.name)).toEqual([queue]);
+    expect((await got.promise).header).toBe(`Root=${producer.trace_id};Parent=${sends[0]!.id};Sampled=1`);
+  });
+
   test('a publish on a closed channel: a fault, and the error reaches the caller unchanged', async () => {
     const closed = await model.createChannel();
     await closed.close();
@@ -436,7 +475,7 @@ describeMq('traceAmqp', () => {
       }
     });
     expect(caught).toBeInstanceOf(amqplib.IllegalOperationError);
-    const [send] = remote(await sentSegment(collector, 'closed-producer'));
+    const [send] = remote(await segmentNamed('closed-producer'));
     expect(send).toMatchObject({ name: 'anything', fault: true });
     expect(firstException(send!)?.message).toBe((caught as Error).message);
   });

@@ -51,8 +51,8 @@ const settings: AmqpOptions = {};
  *   throws (channel closed) is a fault, and the error reaches the caller unchanged.
  * - Each message delivered to a `consume` callback runs as a segment of its own (a worker
  *   invocation) continuing the trace in its header, or starting one by the sampling rules when
- *   it has none, with annotations `amqp_queue`, `amqp_exchange`, `amqp_routing_key` and
- *   `amqp_redelivered`. The segment ends when the callback returns, or when the promise it
+ *   it has none, with annotations `queue`, `exchange`, `routing_key` and
+ *   `redelivered`. The segment ends when the callback returns, or when the promise it
  *   returns settles; a throw or rejection is a fault with the error as `cause` and is passed on
  *   unchanged. A `null` message (consumer cancelled) is passed on untouched.
  *
@@ -266,11 +266,10 @@ function headerOf(message: MessageLike): string | undefined {
 function describeDelivery(segment: TraceEntity, queue: string, message: MessageLike): void {
   try {
     const fields = message.fields;
-    segment.addAnnotation('amqp_queue', queue);
-    if (typeof fields?.exchange === 'string') segment.addAnnotation('amqp_exchange', fields.exchange);
-    if (typeof fields?.routingKey === 'string') segment.addAnnotation('amqp_routing_key', fields.routingKey);
-    if (typeof fields?.redelivered === 'boolean')
-      segment.addAnnotation('amqp_redelivered', fields.redelivered);
+    segment.addAnnotation('queue', queue);
+    if (typeof fields?.exchange === 'string') segment.addAnnotation('exchange', fields.exchange);
+    if (typeof fields?.routingKey === 'string') segment.addAnnotation('routing_key', fields.routingKey);
+    if (typeof fields?.redelivered === 'boolean') segment.addAnnotation('redelivered', fields.redelivered);
   } catch (err) {
     recorder.drop('amqp_instrumentation_error', `amqplib consume: ${(err as Error).message}`);
   }
