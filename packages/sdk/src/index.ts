@@ -24,6 +24,7 @@ export type { ContextMissingStrategy, RecorderOptions, SamplingOptions } from '.
 export type { AnnotationValue, HttpData, SqlData, TraceEntity } from './entity.js';
 export { Segment, Subsegment } from './entity.js';
 export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.js';
+export { type AmqpModuleLike, type AmqpOptions, traceAmqp } from './instrument/amqp.js';
 export { type AwsClientLike, traceAwsClient } from './instrument/aws-sdk.js';
 export { type BullMQTelemetry, type BullMQTracingOptions, bullmqTracing } from './instrument/bullmq.js';
 export { type MySQLModuleLike, type MySQLOptions, traceMySQL } from './instrument/mysql.js';
