@@ -180,7 +180,9 @@ test("centralized sampling against Fluoro's own GetSamplingRules and SamplingTar
   expect(sampler.ruleNames()).toEqual(['Default']);
   // The Default rule (reservoir 1/s) lets the first request of a second through by borrowing.
   const now = Date.now();
-  expect(sampler.shouldSample({ serviceName: 'svc', host: 'h', method: 'GET', path: '/' }, now)).toEqual({
+  expect(
+    sampler.shouldSample({ serviceName: 'svc', host: 'h', method: 'GET', path: '/' }, now),
+  ).toMatchObject({
     sampled: true,
     ruleName: 'Default',
   });

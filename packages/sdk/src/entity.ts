@@ -3,6 +3,7 @@ import { formatSeconds, nowSeconds } from './clock.js';
 import { newEntityId, newTraceId } from './ids.js';
 import { httpJson, quote, quoteName } from './json.js';
 import { capString, MAX_ANNOTATIONS, sanitizeAnnotationKey, sanitizeName } from './limits.js';
+import type { AnomalyCounter } from './sampling/sampler.js';
 
 /**
  * Finished children per parent held before they are streamed out on their own (X-Ray's Node
@@ -245,6 +246,8 @@ export class Segment extends Entity {
   readonly parentId: string | undefined;
   readonly sink: EntitySink;
   declare user: string | undefined;
+  /** The anomaly counts of the centralized rule that sampled this segment (adaptive sampling). */
+  declare counter: AnomalyCounter | undefined;
   annotationCount = 0;
   private readonly extras: string;
 
@@ -270,6 +273,10 @@ export class Segment extends Entity {
     if (this.endTime !== undefined) return;
     if (error !== undefined) this.addError(error);
     this.endTime = nowSeconds();
+    if (this.counter !== undefined && (this.error || this.fault)) {
+      this.counter.anomalies++;
+      this.counter.sampledAnomalies++;
+    }
     this.sink.emitSegment(this);
   }
 
@@ -341,7 +348,17 @@ export class UnsampledEntity implements TraceEntity {
   constructor(
     private trace?: string,
     private entity?: string,
+    /** The anomaly counts of the centralized rule that decided not to sample (adaptive sampling). */
+    private readonly counter?: AnomalyCounter,
   ) {}
+  /** Counts the request as an anomaly (it ended with an error or fault) for its sampling rule. */
+  countAnomaly(): void {
+    if (this.counter !== undefined) this.counter.anomalies++;
+  }
+  /** Whether the rule that decided can be boosted, so the request's outcome should be counted. */
+  get watchesAnomalies(): boolean {
+    return this.counter?.boostable === true;
+  }
   get traceId(): string {
     if (this.trace === undefined) this.trace = newTraceId();
     return this.trace;

@@ -6,7 +6,7 @@ import { newTraceId } from './ids.js';
 import { DropCounter } from './logger.js';
 import { CentralizedSampler } from './sampling/centralized-sampler.js';
 import { LocalSampler } from './sampling/local-sampler.js';
-import type { Sampler, SamplingDecision, SamplingRequest } from './sampling/sampler.js';
+import type { AnomalyCounter, Sampler, SamplingDecision, SamplingRequest } from './sampling/sampler.js';
 import { serializeEntity } from './serialize.js';
 import type { TraceContext } from './trace-header.js';
 
@@ -109,6 +109,7 @@ export class Recorder implements EntitySink {
     const upstream = options.traceContext;
     let sampled = upstream?.sampled;
     let ruleName: string | undefined;
+    let counter: AnomalyCounter | undefined;
     if (sampled === undefined) {
       // Built field by field: an object spread here cost more than the rest of an unsampled request.
       const s = options.sampling;
@@ -121,11 +122,14 @@ export class Recorder implements EntitySink {
       });
       sampled = decision.sampled;
       ruleName = decision.ruleName;
+      counter = decision.counter;
     }
-    if (!sampled) return new UnsampledEntity(upstream?.traceId);
+    if (!sampled) return new UnsampledEntity(upstream?.traceId, undefined, counter);
     const traceId = upstream?.traceId ?? newTraceId();
     const extras = ruleName === undefined ? this.extras : this.extrasForRule(ruleName);
-    return new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras });
+    const segment = new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras });
+    if (counter !== undefined) segment.counter = counter;
+    return segment;
   }
 
   private decide(request: SamplingRequest): SamplingDecision {
@@ -145,7 +149,13 @@ export class Recorder implements EntitySink {
         sampling.sampler ??
         (sampling.centralized === false
           ? local
-          : new CentralizedSampler({ host: daemon.tcpHost, port: daemon.tcpPort, fallback: local, logger }));
+          : new CentralizedSampler({
+              host: daemon.tcpHost,
+              port: daemon.tcpPort,
+              fallback: local,
+              logger,
+              serviceName: this.config.name,
+            }));
     }
     if (!this.samplerStarted) {
       this.samplerStarted = true;

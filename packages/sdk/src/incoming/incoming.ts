@@ -101,7 +101,13 @@ export function endIncoming(
   error?: unknown,
 ): void {
   const segment = trace.entity;
-  if (!segment.sampled || segment.closed) return;
+  if (segment instanceof UnsampledEntity) {
+    // Adaptive sampling counts the anomalies of unsampled requests too (X-Ray: 4xx is an error,
+    // 429 a throttle and an error, 5xx a fault).
+    if ((status !== undefined && status >= 400) || error !== undefined) segment.countAnomaly();
+    return;
+  }
+  if (segment.closed) return;
   try {
     if (status !== undefined) {
       const response: { status: number; content_length?: number } = { status };

@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { UnsampledEntity } from '../entity.js';
 import { recorder } from '../recorder.js';
 import { XRAY_HEADER } from '../trace-header.js';
 import { bindListenersToContext } from './bind-emitter.js';
@@ -134,10 +135,20 @@ export function traceNodeRequest(
     };
     res.once('finish', finish);
     res.once('close', finish);
+  } else if ((trace.entity as UnsampledEntity).watchesAnomalies) {
+    // Unsampled. Adaptive sampling: only requests of a rule that can be boosted pay for this listener.
+    res.on('finish', countUnsampledAnomaly);
   }
   keepTrace(req, trace);
   bindRequestListeners(req, res);
   return trace;
+}
+
+/** `finish` of an unsampled response: a 4xx or 5xx status is an anomaly of the rule that decided. */
+function countUnsampledAnomaly(this: ServerResponse): void {
+  if (this.statusCode < 400) return;
+  const entity = traceOf(this.req)?.entity;
+  if (entity instanceof UnsampledEntity) entity.countAnomaly();
 }
 
 /** Runs `fn` in the request's trace context (or plainly when untraced). */

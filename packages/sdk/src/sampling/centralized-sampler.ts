@@ -2,7 +2,13 @@ import { request as httpRequest } from 'node:http';
 import { newClientId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { wildcardMatch } from './glob.js';
-import { Reservoir, type Sampler, type SamplingDecision, type SamplingRequest } from './sampler.js';
+import {
+  type AnomalyCounter,
+  Reservoir,
+  type Sampler,
+  type SamplingDecision,
+  type SamplingRequest,
+} from './sampler.js';
 
 // Captured at load time: the outgoing-HTTP instrumentation patches `http.request`, and the
 // sampler's own calls must never be traced.
@@ -22,6 +28,8 @@ export interface SamplingRuleDocument {
   ResourceARN: string;
   Version: number;
   Attributes?: Record<string, string>;
+  /** Adaptive sampling: the rule may be boosted (SamplingTargets' SamplingBoost) up to MaxRate. */
+  SamplingRateBoost?: { MaxRate: number; CooldownWindowMinutes: number };
 }
 
 /** Polling intervals and the fallback used while no rules are known. */
@@ -34,6 +42,10 @@ export interface CentralizedSamplerOptions {
   rulesIntervalMs?: number;
   /** Statistics/target period; X-Ray's default is 10 seconds (the server may change it). */
   targetsIntervalMs?: number;
+  /** The ServiceName of the SamplingBoostStatisticsDocuments (the recorder's segment name). */
+  serviceName?: string;
+  /** The clock reports and targets are read by (epoch ms); tests move it. */
+  nowMs?: () => number;
 }
 
 const RULES_INTERVAL_MS = 5 * 60_000;
@@ -42,8 +54,11 @@ const TARGETS_INTERVAL_MS = 10_000;
 const RULE_CACHE_TTL_MS = 60 * 60_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 
-class CentralRule {
+class CentralRule implements AnomalyCounter {
   fixedRate: number;
+  /** Adaptive sampling: the rate SamplingTargets set instead of fixedRate, and until when (ms). */
+  boostRate = 0;
+  boostExpiresMs = 0;
   /** Quota assigned by the server (per second) and when it expires (ms). */
   quota: Reservoir | undefined;
   quotaExpiresMs = 0;
@@ -51,8 +66,12 @@ class CentralRule {
   requests = 0;
   sampled = 0;
   borrows = 0;
+  // Counted by the segments this rule decided, when they end with an error or fault.
+  anomalies = 0;
+  sampledAnomalies = 0;
 
   readonly doc: SamplingRuleDocument;
+  readonly boostable: boolean;
 
   constructor(doc: SamplingRuleDocument) {
     // Missing match fields mean "any", so a sparse rule never throws while matching.
@@ -66,6 +85,7 @@ class CentralRule {
       ReservoirSize: doc.ReservoirSize ?? 0,
     };
     this.fixedRate = doc.FixedRate;
+    this.boostable = doc.SamplingRateBoost !== undefined && doc.SamplingRateBoost !== null;
   }
 
   get name(): string {
@@ -92,7 +112,7 @@ class CentralRule {
       this.borrows++;
       take = true;
     }
-    if (take || Math.random() < this.fixedRate) {
+    if (take || Math.random() < (nowMs < this.boostExpiresMs ? this.boostRate : this.fixedRate)) {
       this.sampled++;
       return true;
     }
@@ -115,12 +135,16 @@ export class CentralizedSampler implements Sampler {
 
   constructor(private readonly options: CentralizedSamplerOptions) {}
 
+  private now(): number {
+    return this.options.nowMs ? this.options.nowMs() : Date.now();
+  }
+
   shouldSample(request: SamplingRequest, nowMs: number = Date.now()): SamplingDecision {
     if (this.rules.length === 0 || nowMs - this.rulesFetchedMs > RULE_CACHE_TTL_MS) {
       return this.options.fallback.shouldSample(request, nowMs);
     }
     for (const rule of this.rules) {
-      if (rule.matches(request)) return { sampled: rule.decide(nowMs), ruleName: rule.name };
+      if (rule.matches(request)) return { sampled: rule.decide(nowMs), ruleName: rule.name, counter: rule };
     }
     return this.options.fallback.shouldSample(request, nowMs);
   }
@@ -162,6 +186,14 @@ export class CentralizedSampler implements Sampler {
       if (old) {
         rule.quota = old.quota;
         rule.quotaExpiresMs = old.quotaExpiresMs;
+        rule.boostRate = old.boostRate;
+        rule.boostExpiresMs = old.boostExpiresMs;
+        // Counts since the last report still belong to the rule of that name.
+        rule.requests = old.requests;
+        rule.sampled = old.sampled;
+        rule.borrows = old.borrows;
+        rule.anomalies = old.anomalies;
+        rule.sampledAnomalies = old.sampledAnomalies;
       }
       rules.push(rule);
     }
@@ -174,7 +206,9 @@ export class CentralizedSampler implements Sampler {
   /** Reports statistics and applies the returned quotas. Resolves true on success. */
   async refreshTargets(): Promise<boolean> {
     if (this.rules.length === 0) return false;
-    const timestamp = Date.now() / 1000;
+    const nowMs = this.now();
+    const timestamp = nowMs / 1000;
+    const boostDocs: Record<string, unknown>[] = [];
     const docs = this.rules.map((r) => {
       const doc = {
         RuleName: r.name,
@@ -184,12 +218,27 @@ export class CentralizedSampler implements Sampler {
         BorrowCount: r.borrows,
         Timestamp: timestamp,
       };
+      // Anomaly counts go only to rules that can be boosted: no other rule uses them.
+      if (r.boostable)
+        boostDocs.push({
+          RuleName: r.name,
+          ServiceName: (this.options.serviceName ?? '').slice(0, 64),
+          Timestamp: timestamp,
+          AnomalyCount: r.anomalies,
+          TotalCount: r.requests,
+          SampledAnomalyCount: Math.min(r.sampledAnomalies, r.anomalies),
+        });
       r.requests = 0;
       r.sampled = 0;
       r.borrows = 0;
+      r.anomalies = 0;
+      r.sampledAnomalies = 0;
       return doc;
     });
-    const body = await this.post('/SamplingTargets', { SamplingStatisticsDocuments: docs });
+    const body = await this.post('/SamplingTargets', {
+      SamplingStatisticsDocuments: docs,
+      ...(boostDocs.length > 0 ? { SamplingBoostStatisticsDocuments: boostDocs } : {}),
+    });
     const targets = body?.['SamplingTargetDocuments'];
     if (!Array.isArray(targets)) return false;
     const byName = new Map(this.rules.map((r) => [r.name, r]));
@@ -199,8 +248,16 @@ export class CentralizedSampler implements Sampler {
       if (typeof t['FixedRate'] === 'number') rule.fixedRate = t['FixedRate'];
       if (typeof t['ReservoirQuota'] === 'number') {
         rule.quota = new Reservoir(t['ReservoirQuota']);
-        rule.quotaExpiresMs = toEpochMs(t['ReservoirQuotaTTL']) ?? Date.now() + TARGETS_INTERVAL_MS;
+        rule.quotaExpiresMs = toEpochMs(t['ReservoirQuotaTTL']) ?? nowMs + TARGETS_INTERVAL_MS;
       }
+      // A target says whether the rule is boosted: one without a SamplingBoost ends a boost.
+      const boost = t['SamplingBoost'] as { BoostRate?: unknown; BoostRateTTL?: unknown } | undefined;
+      const boostRate = boost?.BoostRate;
+      const boostUntil = toEpochMs(boost?.BoostRateTTL);
+      if (typeof boostRate === 'number' && boostRate >= 0 && boostRate <= 1 && boostUntil !== undefined) {
+        rule.boostRate = boostRate;
+        rule.boostExpiresMs = boostUntil;
+      } else rule.boostExpiresMs = 0;
     }
     const modified = toEpochMs(body?.['LastRuleModification']);
     if (modified !== undefined && modified > this.rulesFetchedMs) await this.refreshRules();

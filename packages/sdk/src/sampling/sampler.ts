@@ -12,11 +12,29 @@ export interface SamplingRequest {
   serviceType?: string | undefined;
 }
 
+/**
+ * Where a request's anomaly is counted for adaptive sampling: the segment that ends with an error
+ * or fault (HTTP 4xx, including 429's throttle, or 5xx, or an exception) adds one.
+ */
+export interface AnomalyCounter {
+  /** Anomalous requests, sampled or not. */
+  anomalies: number;
+  /** Anomalous requests that were sampled (recorded). */
+  sampledAnomalies: number;
+  /**
+   * Whether the rule can be boosted, so its anomalies are worth watching for: only then does a
+   * Node response that was not sampled get a listener for its status.
+   */
+  readonly boostable: boolean;
+}
+
 /** A sampling decision and the rule that made it. */
 export interface SamplingDecision {
   sampled: boolean;
   /** Name of the matched centralized rule (recorded as `aws.xray.rule_name`). */
   ruleName?: string | undefined;
+  /** The matched centralized rule's anomaly counts (adaptive sampling), if it keeps them. */
+  counter?: AnomalyCounter | undefined;
 }
 
 /** Decides whether a new trace is recorded. Must be cheap and must never throw. */

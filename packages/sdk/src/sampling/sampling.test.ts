@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { configure, flush } from '../index.js';
+import { recorder } from '../recorder.js';
 import { APPS, get } from '../test-support/apps.test-helpers.js';
 import { startUdpCollector, type UdpCollector } from '../test-support/udp-collector.test-helpers.js';
 import { CentralizedSampler, type SamplingRuleDocument } from './centralized-sampler.js';
@@ -94,6 +95,8 @@ interface SamplingApi {
   lastRuleModification?: number;
   ruleFetches: number;
   statistics: Record<string, unknown>[][];
+  /** The SamplingBoostStatisticsDocuments of each SamplingTargets call (undefined when absent). */
+  boostStatistics: (Record<string, unknown>[] | undefined)[];
   server: Server;
 }
 
@@ -104,6 +107,7 @@ async function startSamplingApi(): Promise<SamplingApi> {
     targets: [],
     ruleFetches: 0,
     statistics: [],
+    boostStatistics: [],
     server: createServer(),
   };
   api.server.on('request', (request, response) => {
@@ -119,10 +123,12 @@ async function startSamplingApi(): Promise<SamplingApi> {
           JSON.stringify({ SamplingRuleRecords: api.rules.map((SamplingRule) => ({ SamplingRule })) }),
         );
       } else if (request.url === '/SamplingTargets') {
-        api.statistics.push(
-          (JSON.parse(body) as { SamplingStatisticsDocuments: Record<string, unknown>[] })
-            .SamplingStatisticsDocuments,
-        );
+        const report = JSON.parse(body) as {
+          SamplingStatisticsDocuments: Record<string, unknown>[];
+          SamplingBoostStatisticsDocuments?: Record<string, unknown>[];
+        };
+        api.statistics.push(report.SamplingStatisticsDocuments);
+        api.boostStatistics.push(report.SamplingBoostStatisticsDocuments);
         response.end(
           JSON.stringify({
             SamplingTargetDocuments: api.targets,
@@ -172,6 +178,7 @@ describe('CentralizedSampler', () => {
   beforeEach(() => {
     api.targets = [];
     api.statistics = [];
+    api.boostStatistics = [];
     api.lastRuleModification = undefined;
     api.ruleFetches = 0;
   });
@@ -194,15 +201,15 @@ describe('CentralizedSampler', () => {
     expect(await sampler.refreshRules()).toBe(true);
     expect(sampler.ruleNames()).toEqual(['no-api', 'all-post', 'Default']);
     const now = Date.now();
-    expect(sampler.shouldSample(req('/api/orders', 'POST'), now)).toEqual({
+    expect(sampler.shouldSample(req('/api/orders', 'POST'), now)).toMatchObject({
       sampled: false,
       ruleName: 'no-api',
     });
-    expect(sampler.shouldSample(req('/orders', 'POST'), now)).toEqual({
+    expect(sampler.shouldSample(req('/orders', 'POST'), now)).toMatchObject({
       sampled: true,
       ruleName: 'all-post',
     });
-    expect(sampler.shouldSample(req('/orders'), now)).toEqual({ sampled: true, ruleName: 'Default' });
+    expect(sampler.shouldSample(req('/orders'), now)).toMatchObject({ sampled: true, ruleName: 'Default' });
   });
 
   test('borrows one trace per second before a quota, then applies the quota; reports statistics', async () => {
@@ -250,6 +257,67 @@ describe('CentralizedSampler', () => {
     await sampler.refreshTargets();
     expect(api.ruleFetches).toBe(2);
     expect([1, 2].map(() => sampler.shouldSample(req('/'), now + 2000).sampled)).toEqual([true, false]);
+  });
+
+  test('reports a boostable rule’s anomalies, and samples at a SamplingBoost’s rate until its TTL', async () => {
+    api.rules = [
+      rule('checkout', 1, {
+        URLPath: '/checkout',
+        SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 },
+      }),
+      rule('Default', 10000),
+    ];
+    let clock = SECOND;
+    const sampler = new CentralizedSampler({
+      host: '127.0.0.1',
+      port: api.port,
+      fallback: never,
+      logger: quiet,
+      serviceName: 'shop',
+      nowMs: () => clock,
+    });
+    await sampler.refreshRules();
+    // Three requests, none sampled (rate 0, no reservoir); two end in an error, as a segment counts.
+    const decisions = [1, 2, 3].map(() => sampler.shouldSample(req('/checkout'), clock));
+    expect(decisions.map((d) => d.sampled)).toEqual([false, false, false]);
+    expect(decisions[0]?.counter).toBe(decisions[2]?.counter);
+    for (const d of decisions.slice(0, 2)) if (d.counter) d.counter.anomalies++;
+    sampler.shouldSample(req('/other'), clock);
+    const ttlS = clock / 1000 + 60;
+    api.targets = [
+      { RuleName: 'checkout', FixedRate: 0, SamplingBoost: { BoostRate: 1, BoostRateTTL: ttlS } },
+    ];
+    expect(await sampler.refreshTargets()).toBe(true);
+    // Only the boostable rule's counts, with the regular report.
+    expect(api.boostStatistics[0]).toEqual([
+      {
+        RuleName: 'checkout',
+        ServiceName: 'shop',
+        Timestamp: clock / 1000,
+        AnomalyCount: 2,
+        TotalCount: 3,
+        SampledAnomalyCount: 0,
+      },
+    ]);
+    expect(api.statistics[0]?.map((d) => d['RuleName'])).toEqual(['checkout', 'Default']);
+    // Boosted to 1 until the TTL, then back to FixedRate 0: the sampler's own clock decides.
+    expect(sampler.shouldSample(req('/checkout'), clock + 59_999).sampled).toBe(true);
+    expect(sampler.shouldSample(req('/other'), clock + 30_000).sampled).toBe(false);
+    expect(sampler.shouldSample(req('/checkout'), clock + 60_000).sampled).toBe(false);
+    // A rules refresh keeps a boost that is running, and counts not yet reported.
+    await sampler.refreshRules();
+    expect(sampler.shouldSample(req('/checkout'), clock + 1_000).sampled).toBe(true);
+    // A target without a SamplingBoost ends it; counters restart after each report.
+    clock += 10_000;
+    api.targets = [{ RuleName: 'checkout', FixedRate: 0 }];
+    await sampler.refreshTargets();
+    expect(api.boostStatistics[1]).toEqual([expect.objectContaining({ AnomalyCount: 0, TotalCount: 3 })]);
+    expect(sampler.shouldSample(req('/checkout'), clock).sampled).toBe(false);
+    // No boostable rule: no boost documents at all, as the SDKs without adaptive sampling report.
+    api.rules = [rule('Default', 10000)];
+    await sampler.refreshRules();
+    await sampler.refreshTargets();
+    expect(api.boostStatistics[2]).toBeUndefined();
   });
 
   test('an unreachable API resolves false, logs once, and keeps the fallback', async () => {
@@ -322,6 +390,52 @@ describe('sampling in the middleware', () => {
         collector.docs.map((d) => (d['aws'] as { xray: { rule_name?: string } }).xray.rule_name),
       ).toEqual(['Default', 'Default']);
     } finally {
+      await app.close();
+    }
+  });
+
+  test('a boostable rule counts its requests’ errors and faults, sampled or not, and reports them', async () => {
+    api.rules = [
+      rule('boosted', 1, { SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 } }),
+      rule('Default', 10000),
+    ];
+    api.targets = [];
+    collector.clear();
+    configure({
+      daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
+      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
+      logger: quiet,
+      name: 'shop',
+    });
+    const sampler = recorder.samplerInUse() as CentralizedSampler;
+    expect(await sampler.refreshRules()).toBe(true);
+    const app = await APPS['node http']!({ name: 'shop' });
+    try {
+      // Unsampled (rate 0): a fault, a throttle, a client error, an uncaught exception and a success.
+      for (const path of ['/status/500', '/status/429', '/status/404', '/boom', '/status/200'])
+        await get(app.port, path);
+      // Boosted to 1: a sampled fault and a sampled success.
+      api.targets = [
+        { RuleName: 'boosted', SamplingBoost: { BoostRate: 1, BoostRateTTL: Date.now() / 1000 + 60 } },
+      ];
+      await sampler.refreshTargets();
+      expect(api.boostStatistics.at(-1)).toEqual([
+        expect.objectContaining({ RuleName: 'boosted', ServiceName: 'shop', AnomalyCount: 4, TotalCount: 5 }),
+      ]);
+      expect(api.boostStatistics.at(-1)?.[0]?.['SampledAnomalyCount']).toBe(0);
+      for (const status of [503, 200]) {
+        const res = await get(app.port, `/status/${status}`);
+        expect(res.headers['x-amzn-trace-id']).toMatch(/Sampled=1$/);
+      }
+      await sampler.refreshTargets();
+      expect(api.boostStatistics.at(-1)).toEqual([
+        expect.objectContaining({ AnomalyCount: 1, TotalCount: 2, SampledAnomalyCount: 1 }),
+      ]);
+      await flush();
+      await collector.waitFor((docs) => docs.length === 2);
+      expect(collector.docs.map((d) => d['fault'] ?? false)).toEqual([true, false]);
+    } finally {
+      collector.clear();
       await app.close();
     }
   });
