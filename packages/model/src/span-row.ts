@@ -96,7 +96,9 @@ function toRow(
     kind,
     name: e.name,
     namespace: kind === 'subsegment' ? (e.namespace ?? '') : '',
-    origin: e.origin ?? '',
+    // X-Ray defines user, origin and resource_arn on segments, where validation checks them;
+    // on a subsegment they are free JSON, and only a string may reach a string column.
+    origin: str(e.origin) ?? '',
     startUs: secondsToUs(e.start_time),
     endUs: inProgress || e.end_time === undefined ? null : secondsToUs(e.end_time),
     inProgress,
@@ -108,8 +110,8 @@ function toRow(
     httpStatus: e.http?.response?.status ?? null,
     httpUserAgent: req?.user_agent ?? null,
     httpClientIp: req?.client_ip ?? null,
-    user: e.user ?? null,
-    resourceArn: e.resource_arn ?? null,
+    user: str(e.user),
+    resourceArn: str(e.resource_arn),
     instanceId: str(ec2['instance_id']),
     availabilityZone: str(ec2['availability_zone']),
     accountId: str(aws['account_id']),
