@@ -90,6 +90,9 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
       await field('Host').fill('*.example.com');
       await field('HTTP method').fill('POST');
       await field('URL path').fill('/checkout*');
+      // Adaptive sampling: up to half of the requests while errors come, at most every 5 minutes.
+      await field('Boost up to (%)').fill('50');
+      await field('Boost cooldown (minutes)').fill('5');
       await form.getByRole('button', { name: 'Create rule' }).click();
       await poll(ruleNames).toEqual(['checkout', 'Default']);
       expect(await form.count()).toBe(0);
@@ -106,6 +109,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
         '—',
         '—',
         '—',
+        'up to 50%, every 5 min',
         'Edit Delete',
       ]);
       expect((await served()).get('checkout')).toMatchObject({
@@ -120,6 +124,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
         HTTPMethod: 'POST',
         URLPath: '/checkout*',
         Version: 1,
+        SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 5 },
       });
       await page.screenshot({ path: `${SHOTS}settings.png` });
     });
@@ -164,6 +169,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
         '42',
         '12',
         '1',
+        'up to 50%, every 5 min',
         'Edit Delete',
       ]);
       // Default had no reports: dashes, not zeros.
@@ -183,7 +189,21 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
       await poll(() => form.count()).toBe(0);
       expect(await row('checkout').locator('td').nth(6).textContent()).toBe('10%');
       const rule = (await served()).get('checkout');
-      expect(rule).toMatchObject({ FixedRate: 0.1, Priority: 100, ReservoirSize: 3, Host: '*.example.com' });
+      expect(rule).toMatchObject({
+        FixedRate: 0.1,
+        Priority: 100,
+        ReservoirSize: 3,
+        Host: '*.example.com',
+        SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 5 },
+      });
+      // Emptying "Boost up to" removes the boost.
+      await row('checkout').getByRole('button', { name: 'Edit rule checkout' }).click();
+      expect(await field('Boost up to (%)').inputValue()).toBe('50');
+      await field('Boost up to (%)').fill('');
+      await form.getByRole('button', { name: 'Save rule' }).click();
+      await poll(() => form.count()).toBe(0);
+      expect(await row('checkout').locator('td').nth(11).textContent()).toBe('—');
+      expect((await served()).get('checkout')).not.toHaveProperty('SamplingRateBoost');
     });
 
     it("shows the server's message, naming the field, beside the form", async () => {

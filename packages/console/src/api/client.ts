@@ -1,5 +1,5 @@
 import type { TraceSummary } from '@fluoro/model/browser';
-import type { SamplingRule, SamplingRuleRecord } from '../model/sampling-rules.js';
+import type { RuleUpdate, SamplingRule, SamplingRuleRecord } from '../model/sampling-rules.js';
 import type { XRayService } from '../model/service-graph.js';
 import { type AuthRole, authHeaders, noteAuthStatus } from './auth.js';
 
@@ -202,9 +202,7 @@ export function createSamplingRule(rule: SamplingRule): Promise<SamplingRuleReco
 }
 
 /** UpdateSamplingRule: the members given replace the named rule's. */
-export function updateSamplingRule(
-  update: Partial<SamplingRule> & { RuleName: string },
-): Promise<SamplingRuleRecord> {
+export function updateSamplingRule(update: RuleUpdate): Promise<SamplingRuleRecord> {
   return post<{ SamplingRuleRecord: SamplingRuleRecord }>('/UpdateSamplingRule', {
     SamplingRuleUpdate: update,
   }).then((r) => r.SamplingRuleRecord);

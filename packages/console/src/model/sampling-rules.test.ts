@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatBoost,
   formatRate,
   NEW_RULE_FORM,
   orderRules,
@@ -94,14 +95,67 @@ describe('toRuleUpdate', () => {
     const form = { ...toRuleForm(rule('Default', 10000)), ratePercent: '10', reservoir: '2' };
     expect(toRuleUpdate(form)).toEqual({
       ok: true,
-      value: { RuleName: 'Default', FixedRate: 0.1, ReservoirSize: 2 },
+      value: { RuleName: 'Default', FixedRate: 0.1, ReservoirSize: 2, SamplingRateBoost: null },
     });
   });
 
   it('sends every member but the name and Version for other rules', () => {
     const form = { ...toRuleForm(rule('api', 10)), host: 'api.example.com', priority: '20' };
     const { RuleName, Version, ...members } = rule('api', 20, { Host: 'api.example.com' });
-    expect(toRuleUpdate(form)).toEqual({ ok: true, value: { RuleName, ...members } });
+    expect(toRuleUpdate(form)).toEqual({
+      ok: true,
+      value: { RuleName, ...members, SamplingRateBoost: null },
+    });
     expect(Version).toBe(1);
   });
+
+  it('sends a boost in percent as a rate, keeps an existing one, and sends null when it is emptied', () => {
+    const boosted = rule('api', 10, { SamplingRateBoost: { MaxRate: 0.07, CooldownWindowMinutes: 15 } });
+    const form = toRuleForm(boosted);
+    expect([form.boostPercent, form.boostCooldown]).toEqual(['7', '15']);
+    expect(toRuleUpdate(form)).toMatchObject({
+      ok: true,
+      value: { SamplingRateBoost: { MaxRate: 0.07, CooldownWindowMinutes: 15 } },
+    });
+    expect(toRuleUpdate({ ...form, boostPercent: ' ' })).toMatchObject({
+      ok: true,
+      value: { SamplingRateBoost: null },
+    });
+    expect(
+      toRuleUpdate({ ...toRuleForm(rule('Default', 10000)), boostPercent: '100', boostCooldown: '1' }),
+    ).toEqual({
+      ok: true,
+      value: {
+        RuleName: 'Default',
+        FixedRate: 0.05,
+        ReservoirSize: 1,
+        SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 },
+      },
+    });
+  });
+});
+
+describe('the boost', () => {
+  it('is left out of a new rule unless its rate is given', () => {
+    const plain = toNewRule({ ...NEW_RULE_FORM, name: 'x' });
+    expect(plain.ok).toBe(true);
+    expect(plain.ok && plain.value).not.toHaveProperty('SamplingRateBoost');
+    expect(toNewRule({ ...NEW_RULE_FORM, name: 'x', boostPercent: '50', boostCooldown: '5' })).toMatchObject({
+      ok: true,
+      value: { SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 5 } },
+    });
+  });
+
+  it.each([
+    [{ boostPercent: '101' }, 'Boost up to (%) must be between 0 and 100, not 101'],
+    [{ boostPercent: 'x' }, 'Boost up to (%) must be a number'],
+    [{ boostPercent: '50', boostCooldown: '' }, 'Boost cooldown (minutes) must be a number'],
+  ])('refuses %o: %s', (change, error) => {
+    expect(toNewRule({ ...NEW_RULE_FORM, name: 'x', ...change })).toEqual({ ok: false, error });
+  });
+
+  it.each([
+    [{}, '—'],
+    [{ SamplingRateBoost: { MaxRate: 0.5, CooldownWindowMinutes: 10 } }, 'up to 50%, every 10 min'],
+  ])('%o shows as %s', (extra, text) => expect(formatBoost(rule('r', 1, extra))).toBe(text));
 });

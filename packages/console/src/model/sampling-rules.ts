@@ -21,6 +21,14 @@ export interface SamplingRule {
   URLPath: string;
   Version: number;
   Attributes?: Record<string, string>;
+  /** Adaptive sampling: a temporary rate of up to MaxRate when the rule's services see errors. */
+  SamplingRateBoost?: SamplingRateBoost;
+}
+
+/** X-Ray's SamplingRateBoost: at most MaxRate (FixedRate to 1), one boost per cooldown window. */
+export interface SamplingRateBoost {
+  MaxRate: number;
+  CooldownWindowMinutes: number;
 }
 
 /** X-Ray's SamplingRuleRecord (times in epoch seconds). */
@@ -45,6 +53,10 @@ export interface RuleForm {
   httpMethod: string;
   urlPath: string;
   resourceArn: string;
+  /** The boost's MaxRate in percent; empty for no boost. */
+  boostPercent: string;
+  /** The boost's cooldown window in minutes. */
+  boostCooldown: string;
 }
 
 /** A new rule's starting values: match everything, trace 1 a second and 5% of the rest (X-Ray's own Default). */
@@ -59,6 +71,8 @@ export const NEW_RULE_FORM: RuleForm = {
   httpMethod: '*',
   urlPath: '*',
   resourceArn: '*',
+  boostPercent: '',
+  boostCooldown: '10',
 };
 
 /** Rules in the order the SDKs try them: lowest priority first, ties by name, `Default` last. */
@@ -84,6 +98,12 @@ export function skippedBySdks(r: SamplingRule): boolean {
   return r.ResourceARN !== '*' || Object.keys(r.Attributes ?? {}).length > 0;
 }
 
+/** A rule's boost for people: "up to 50%, every 10 min", or "—" for none. */
+export function formatBoost(r: SamplingRule): string {
+  const b = r.SamplingRateBoost;
+  return b ? `up to ${formatRate(b.MaxRate)}, every ${b.CooldownWindowMinutes} min` : '—';
+}
+
 /** A FixedRate (0–1) as a percentage for people: 0.05 → "5%", 0.333333 → "33.33%". */
 export function formatRate(fixedRate: number): string {
   return `${Number((fixedRate * 100).toFixed(2))}%`;
@@ -106,6 +126,8 @@ export function toRuleForm(r: SamplingRule): RuleForm {
     httpMethod: r.HTTPMethod,
     urlPath: r.URLPath,
     resourceArn: r.ResourceARN,
+    boostPercent: r.SamplingRateBoost ? String(toPercent(r.SamplingRateBoost.MaxRate)) : '',
+    boostCooldown: String(r.SamplingRateBoost?.CooldownWindowMinutes ?? NEW_RULE_FORM.boostCooldown),
   };
 }
 
@@ -116,7 +138,12 @@ export type FormResult<T> = { ok: true; value: T } | { ok: false; error: string 
  * Reads the numbers the browser cannot send as text. Ranges are the server's to check (its
  * message names the member), except the rate's, which the form takes in percent.
  */
-function numbers(f: RuleForm): FormResult<{ Priority: number; FixedRate: number; ReservoirSize: number }> {
+function numbers(f: RuleForm): FormResult<{
+  Priority: number;
+  FixedRate: number;
+  ReservoirSize: number;
+  SamplingRateBoost: SamplingRateBoost | null;
+}> {
   const read = (text: string, label: string): number | string => {
     const v = text.trim() === '' ? Number.NaN : Number(text);
     return Number.isFinite(v) ? v : `${label} must be a number`;
@@ -124,15 +151,27 @@ function numbers(f: RuleForm): FormResult<{ Priority: number; FixedRate: number;
   const priority = read(f.priority, 'Priority');
   const percent = read(f.ratePercent, 'Fixed rate (%)');
   const reservoir = read(f.reservoir, 'Reservoir');
-  for (const v of [priority, percent, reservoir]) if (typeof v === 'string') return { ok: false, error: v };
-  if ((percent as number) < 0 || (percent as number) > 100)
-    return { ok: false, error: `Fixed rate (%) must be between 0 and 100, not ${percent}` };
+  const boosted = f.boostPercent.trim() !== '';
+  const boostPercent = boosted ? read(f.boostPercent, 'Boost up to (%)') : 0;
+  const cooldown = boosted ? read(f.boostCooldown, 'Boost cooldown (minutes)') : 0;
+  for (const v of [priority, percent, reservoir, boostPercent, cooldown])
+    if (typeof v === 'string') return { ok: false, error: v };
+  for (const [label, v] of [
+    ['Fixed rate (%)', percent],
+    ['Boost up to (%)', boostPercent],
+  ] as const)
+    if ((v as number) < 0 || (v as number) > 100)
+      return { ok: false, error: `${label} must be between 0 and 100, not ${v}` };
   return {
     ok: true,
     value: {
       Priority: priority as number,
       FixedRate: toRate(percent as number),
       ReservoirSize: reservoir as number,
+      // Null removes a boost (Fluoro takes it; the AWS SDKs cannot send it).
+      SamplingRateBoost: boosted
+        ? { MaxRate: toRate(boostPercent as number), CooldownWindowMinutes: cooldown as number }
+        : null,
     },
   };
 }
@@ -151,19 +190,35 @@ const matchMembers = (f: RuleForm) => ({
 export function toNewRule(f: RuleForm): FormResult<SamplingRule> {
   const n = numbers(f);
   if (!n.ok) return n;
-  return { ok: true, value: { RuleName: f.name, ...matchMembers(f), ...n.value, Version: 1 } };
+  const { SamplingRateBoost, ...rest } = n.value;
+  return {
+    ok: true,
+    value: {
+      RuleName: f.name,
+      ...matchMembers(f),
+      ...rest,
+      Version: 1,
+      ...(SamplingRateBoost ? { SamplingRateBoost } : {}),
+    },
+  };
 }
 
+/** UpdateSamplingRule's `SamplingRuleUpdate`: a rule's members, a boost of null removing one. */
+export type RuleUpdate = Partial<Omit<SamplingRule, 'SamplingRateBoost'>> & {
+  RuleName: string;
+  SamplingRateBoost?: SamplingRateBoost | null;
+};
+
 /**
- * UpdateSamplingRule's `SamplingRuleUpdate` from the form: `Default` sends its rate and
- * reservoir only (all the server takes for it); other rules every member but the name, so
- * their attributes, which the form does not show, are kept.
+ * UpdateSamplingRule's `SamplingRuleUpdate` from the form: `Default` sends its rate, reservoir
+ * and boost only (all the server takes for it); other rules every member but the name, so
+ * their attributes, which the form does not show, are kept. An empty boost sends null.
  */
-export function toRuleUpdate(f: RuleForm): FormResult<Partial<SamplingRule> & { RuleName: string }> {
+export function toRuleUpdate(f: RuleForm): FormResult<RuleUpdate> {
   const n = numbers(f);
   if (!n.ok) return n;
-  const { FixedRate, ReservoirSize } = n.value;
+  const { FixedRate, ReservoirSize, SamplingRateBoost } = n.value;
   if (f.name === DEFAULT_RULE_NAME)
-    return { ok: true, value: { RuleName: f.name, FixedRate, ReservoirSize } };
+    return { ok: true, value: { RuleName: f.name, FixedRate, ReservoirSize, SamplingRateBoost } };
   return { ok: true, value: { RuleName: f.name, ...matchMembers(f), ...n.value } };
 }

@@ -13,7 +13,7 @@ const MATCH_FIELDS: [keyof RuleForm, string, number][] = [
 
 /**
  * Creates or edits one sampling rule. The name is fixed once created; `Default` takes only its
- * rate and reservoir. Numbers are not range-checked here: the server's message names the
+ * rate, reservoir and boost. The boost (adaptive sampling) is off while "Boost up to" is empty. Numbers are not range-checked here: the server's message names the
  * member it refuses, and `error` shows it beside the form. Escape cancels.
  */
 export function SamplingRuleForm(props: {
@@ -73,6 +73,8 @@ export function SamplingRuleForm(props: {
       {number('priority', 'Priority', '1', !isNew && !isDefault)}
       {number('ratePercent', 'Fixed rate (%)', 'any', isDefault)}
       {number('reservoir', 'Reservoir (per second)', '1')}
+      {number('boostPercent', 'Boost up to (%)', 'any')}
+      {number('boostCooldown', 'Boost cooldown (minutes)', '1')}
       {MATCH_FIELDS.map(([key, label, max]) => (
         <label key={key}>
           {label}

@@ -9,6 +9,7 @@ import {
 } from '../api/client.js';
 import {
   DEFAULT_RULE_NAME,
+  formatBoost,
   formatRate,
   NEW_RULE_FORM,
   orderRules,
@@ -127,6 +128,9 @@ export function SamplingRulesSettings({ readOnly = false }: { readOnly?: boolean
                 <th className="num" title="Of those traced, traced by borrowing before the SDK had a quota">
                   Borrowed
                 </th>
+                <th title="Adaptive sampling: how far the rate may be raised while the rule's services see errors, and how often">
+                  Boost
+                </th>
                 <th />
               </tr>
             </thead>
@@ -162,6 +166,7 @@ export function SamplingRulesSettings({ readOnly = false }: { readOnly?: boolean
                     <td className="num">{st ? st.RequestCount : '—'}</td>
                     <td className="num">{st ? st.SampledCount : '—'}</td>
                     <td className="num">{st ? st.BorrowCount : '—'}</td>
+                    <td className="nowrap">{formatBoost(r)}</td>
                     <td className="nowrap">
                       {!readOnly && (
                         <button
