@@ -17,6 +17,11 @@ import {
   GetTraceSummariesCommand,
 } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ClickHouseServer,
+  describeWithClickHouse,
+  startClickHouse,
+} from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 
 const FIXTURES = ['node-aws-xray-sdk-core-3.12.jsonl', 'django-python-sdk-0.95.jsonl'];
@@ -179,12 +184,13 @@ function fuzzed(base: Record<string, Json>, rand: () => number): Record<string, 
   return doc;
 }
 
-describe(`ingest fuzzing (seed ${SEED}; FLUORO_FUZZ_SEED replays another)`, () => {
+/** The suite, run once per store: `start` starts `fluoro up` on it. */
+function fuzzSuite(start: () => Promise<RunningFluoro>): void {
   let fluoro: RunningFluoro;
   const accepted: string[] = [];
-  const start = new Date(Date.now() - 60_000);
+  const since = new Date(Date.now() - 60_000);
   beforeAll(async () => {
-    fluoro = await startFluoro();
+    fluoro = await start();
   });
   afterAll(() => fluoro?.dispose());
 
@@ -280,17 +286,17 @@ describe(`ingest fuzzing (seed ${SEED}; FLUORO_FUZZ_SEED replays another)`, () =
       let pages = 0;
       do {
         const r = await xray.send(
-          new GetTraceSummariesCommand({ StartTime: start, EndTime: end, FilterExpression, NextToken }),
+          new GetTraceSummariesCommand({ StartTime: since, EndTime: end, FilterExpression, NextToken }),
         );
         NextToken = r.NextToken;
         pages++;
       } while (NextToken && pages < 50);
     }
-    const graph = await xray.send(new GetServiceGraphCommand({ StartTime: start, EndTime: end }));
+    const graph = await xray.send(new GetServiceGraphCommand({ StartTime: since, EndTime: end }));
     expect(graph.Services?.length).toBeGreaterThan(0);
     await xray.send(
       new GetTimeSeriesServiceStatisticsCommand({
-        StartTime: start,
+        StartTime: since,
         EndTime: end,
         EntitySelectorExpression: 'service("inventory-service")',
       }),
@@ -300,6 +306,23 @@ describe(`ingest fuzzing (seed ${SEED}; FLUORO_FUZZ_SEED replays another)`, () =
       expect(r.status).toBe(200);
     }
   });
+}
+
+describe(`ingest fuzzing, DuckDB (seed ${SEED}; FLUORO_FUZZ_SEED replays another)`, () => {
+  fuzzSuite(() => startFluoro());
+});
+
+describeWithClickHouse(`ingest fuzzing, ClickHouse (seed ${SEED})`, () => {
+  let ch: ClickHouseServer;
+  beforeAll(async () => {
+    ch = await startClickHouse();
+  });
+  afterAll(() => ch?.dispose());
+  fuzzSuite(() =>
+    startFluoro({
+      args: ['--store', 'clickhouse', '--clickhouse-url', ch.url, '--clickhouse-database', 'fuzz'],
+    }),
+  );
 });
 
 function sum(counts: Record<string, number>): number {

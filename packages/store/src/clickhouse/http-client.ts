@@ -66,7 +66,7 @@ export class ClickHouseHttp {
     let lines: string[] = [];
     let size = 0;
     for (const r of rows) {
-      const line = JSON.stringify(r);
+      const line = withoutLoneSurrogates(JSON.stringify(r));
       lines.push(line);
       size += line.length + 1;
       if (size >= MAX_INSERT_BYTES) {
@@ -113,4 +113,18 @@ function unavailable(origin: string, e: unknown, timeoutMs: number): Error {
   }
   const why = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
   return new StoreUnavailableError(`ClickHouse at ${origin} is unreachable: ${why}`);
+}
+
+/**
+ * ClickHouse refuses an insert whose JSON holds a lone UTF-16 surrogate ("missing second part of
+ * surrogate pair"), and a span's strings may hold one (JavaScript strings need not be valid
+ * UTF-16). `JSON.stringify` writes a lone surrogate as a `\udxxx` escape and a valid pair as the
+ * character itself, so each such escape (an odd run of backslashes before it: an even run is
+ * escaped backslashes) becomes U+FFFD, as a UTF-8 decoder would make it.
+ */
+export function withoutLoneSurrogates(json: string): string {
+  if (!json.includes('\\ud')) return json;
+  return json.replace(/(\\+)(ud[89a-f][0-9a-f]{2})/g, (match, slashes: string) =>
+    slashes.length % 2 === 1 ? `${slashes}ufffd` : match,
+  );
 }
