@@ -130,5 +130,6 @@ export async function sentSegment(collector: UdpCollector, name: string): Promis
   await flush();
   await collector.waitFor((docs) => docs.some((d) => d.name === name && d.type === undefined));
   const doc = collector.docs.find((d) => d.name === name && d.type === undefined)!;
-  return collector.trace(doc.trace_id as string)[0]!;
+  // Its trace may hold other segments (a worker's, a callee's): pick this one, merged.
+  return collector.trace(doc.trace_id as string).find((d) => d.id === doc.id)!;
 }
