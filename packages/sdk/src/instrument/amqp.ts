@@ -3,6 +3,7 @@ import { traceSegment } from '../capture.js';
 import type { Segment, Subsegment, TraceEntity } from '../entity.js';
 import { recorder } from '../recorder.js';
 import { formatXRayHeader, parseXRayHeader, XRAY_HEADER, XRAY_HEADER_LOWER } from '../trace-header.js';
+import { type AnyFn, isMarked, wrapMethod } from './wrap-method.js';
 
 /**
  * The module given to `traceAmqp`, kept structural: no dependency on the library. `amqplib`
@@ -23,8 +24,6 @@ export interface AmqpOptions {
 /** Marks each function this module put in place, so nothing is wrapped twice. */
 const WRAPPED = Symbol.for('fluoro.amqpTraced');
 
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
-type Marked = AnyFn & { [WRAPPED]?: true };
 /** The parts of a delivered message read here (amqplib's `ConsumeMessage`). */
 interface MessageLike {
   fields?: { exchange?: unknown; routingKey?: unknown; redelivered?: unknown; consumerTag?: unknown } | null;
@@ -76,23 +75,11 @@ export function traceAmqp<T extends AmqpModuleLike>(amqplib: T, options: AmqpOpt
         'amqp_unsupported_module',
         "traceAmqp(): pass amqplib's default export (import amqplib from 'amqplib')",
       );
-    } else wrapMethod(m, 'connect', tracedConnect);
+    } else wrapMethod(m, 'connect', WRAPPED, tracedConnect);
   } catch (err) {
     recorder.drop('amqp_instrumentation_error', `traceAmqp(): ${(err as Error).message}`);
   }
   return amqplib;
-}
-
-/** Replaces `target[name]` with `wrap(original)` where it is defined (a class's prototype), once. */
-function wrapMethod(target: object, name: string, wrap: (original: AnyFn) => AnyFn): void {
-  let owner: object | null = target;
-  while (owner !== null && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner) as object | null;
-  if (owner === null || owner === Object.prototype) return;
-  const original = (owner as Record<string, unknown>)[name];
-  if (typeof original !== 'function' || (original as Marked)[WRAPPED]) return;
-  const wrapped = wrap(original as AnyFn) as Marked;
-  Object.defineProperty(wrapped, WRAPPED, { value: true });
-  (owner as Record<string, unknown>)[name] = wrapped;
 }
 
 function ignore(): void {}
@@ -134,7 +121,7 @@ function patchModel(model: unknown): void {
   if (model === null || typeof model !== 'object') return;
   try {
     for (const name of ['createChannel', 'createConfirmChannel'])
-      wrapMethod(model, name, (original) => patchingResult(original, patchChannel, false));
+      wrapMethod(model, name, WRAPPED, (original) => patchingResult(original, patchChannel, false));
   } catch (err) {
     recorder.drop('amqp_instrumentation_error', `amqplib: ${(err as Error).message}`);
   }
@@ -149,14 +136,14 @@ function patchChannel(channel: unknown): void {
   if (channel === null || typeof channel !== 'object') return;
   const c = channel as Record<string, unknown>;
   if (typeof c['consume'] !== 'function' || typeof c['publish'] !== 'function') return;
-  if ((c['consume'] as Marked)[WRAPPED]) return;
+  if (isMarked(c['consume'], WRAPPED)) return;
   try {
     let owner: object | null = channel;
     while (owner !== null && !Object.hasOwn(owner, 'consume'))
       owner = Object.getPrototypeOf(owner) as object | null;
     if (owner === null) return;
-    wrapMethod(owner, 'publish', tracedPublish);
-    wrapMethod(owner, 'consume', tracedConsume);
+    wrapMethod(owner, 'publish', WRAPPED, tracedPublish);
+    wrapMethod(owner, 'consume', WRAPPED, tracedConsume);
   } catch (err) {
     recorder.drop('amqp_instrumentation_error', `amqplib: ${(err as Error).message}`);
   }
@@ -227,7 +214,7 @@ function withHeader(options: unknown, header: string): PublishOptionsLike {
 function tracedConsume(original: AnyFn): AnyFn {
   return function consume(this: unknown, ...args: unknown[]) {
     const callback = args[1];
-    if (typeof callback === 'function' && !(callback as Marked)[WRAPPED])
+    if (typeof callback === 'function' && !isMarked(callback, WRAPPED))
       args[1] = consumerOf(args[0], callback as AnyFn);
     return original.apply(this, args);
   };
@@ -249,7 +236,7 @@ function consumerOf(queue: unknown, callback: AnyFn): AnyFn {
       },
       { traceContext },
     );
-  } as Marked;
+  };
   Object.defineProperty(wrapped, WRAPPED, { value: true });
   return wrapped;
 }

@@ -1,6 +1,7 @@
 import { errorMonitor } from 'node:events';
 import type { Entity, SqlData, Subsegment } from '../entity.js';
 import { type ContextEntity, recorder } from '../recorder.js';
+import { type AnyFn, isMarked, wrapMethod } from './wrap-method.js';
 
 /**
  * The module given to `traceMySQL`, kept structural: no dependency on the driver. `mysql2`
@@ -26,8 +27,6 @@ const MAX_QUERY_LENGTH = 2048;
 /** Marks each function this module put in place, so nothing is wrapped twice. */
 const WRAPPED = Symbol.for('fluoro.mysqlTraced');
 
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
-type Marked = AnyFn & { [WRAPPED]?: true };
 type Preparation = NonNullable<SqlData['preparation']>;
 interface ConnectionConfigLike {
   host?: string;
@@ -105,13 +104,13 @@ export function traceMySQL<T extends MySQLModuleLike>(mysql: T, options: MySQLOp
     const promiseConnection = prototypeOf(m['PromiseConnection']);
     if (promiseConnection) {
       for (const name of ['query', 'execute'])
-        wrapMethod(promiseConnection, name, patchingCore('connection'));
+        wrapMethod(promiseConnection, name, WRAPPED, patchingCore('connection'));
       found = true;
     }
     const promisePool = prototypeOf(m['PromisePool']);
     if (promisePool) {
       for (const name of ['query', 'execute', 'getConnection'])
-        wrapMethod(promisePool, name, patchingCore('pool'));
+        wrapMethod(promisePool, name, WRAPPED, patchingCore('pool'));
       found = true;
     }
     // mysql: no classes exported; what its factories return shows them.
@@ -124,8 +123,8 @@ export function traceMySQL<T extends MySQLModuleLike>(mysql: T, options: MySQLOp
       return mysql;
     }
     if (!found && typeof m['createConnection'] === 'function') {
-      wrapMethod(m, 'createConnection', patchingResult);
-      wrapMethod(m, 'createPool', patchingResult);
+      wrapMethod(m, 'createConnection', WRAPPED, patchingResult);
+      wrapMethod(m, 'createPool', WRAPPED, patchingResult);
       found = true;
     }
     if (!found)
@@ -145,38 +144,19 @@ function prototypeOf(value: unknown): Record<string, unknown> | undefined {
   return proto !== null && typeof proto === 'object' ? (proto as Record<string, unknown>) : undefined;
 }
 
-/**
- * Replaces `target[name]` with `wrap(original)`, once: where the method is defined (a base
- * class's prototype), so every subclass sees it.
- */
-function wrapMethod(target: object, name: string, wrap: (original: AnyFn) => AnyFn): void {
-  let owner: object | null = target;
-  while (owner !== null && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner) as object | null;
-  if (owner === null || owner === Object.prototype) return;
-  const original = (owner as Record<string, unknown>)[name];
-  if (typeof original !== 'function' || (original as Marked)[WRAPPED]) return;
-  const wrapped = wrap(original as AnyFn) as Marked;
-  Object.defineProperty(wrapped, WRAPPED, { value: true });
-  (owner as Record<string, unknown>)[name] = wrapped;
-}
-
-function isWrapped(value: unknown): boolean {
-  return typeof value === 'function' && (value as Marked)[WRAPPED] === true;
-}
-
 function patchConnection(proto: object): void {
-  wrapMethod(proto, 'query', (original) => tracedQuery(original, 'call'));
+  wrapMethod(proto, 'query', WRAPPED, (original) => tracedQuery(original, 'call'));
   // mysql2's server-side prepared statements.
-  wrapMethod(proto, 'execute', (original) => tracedQuery(original, 'statement'));
+  wrapMethod(proto, 'execute', WRAPPED, (original) => tracedQuery(original, 'statement'));
 }
 
 function patchPool(proto: object): void {
-  wrapMethod(proto, 'getConnection', contextKeepingGetConnection);
+  wrapMethod(proto, 'getConnection', WRAPPED, contextKeepingGetConnection);
 }
 
 /** Patches the class of a connection met at run time (a pool's, mysql2/promise's), once. */
 function patchConnectionOf(connection: object): void {
-  if (isWrapped((connection as Record<string, unknown>)['query'])) return;
+  if (isMarked((connection as Record<string, unknown>)['query'], WRAPPED)) return;
   try {
     patchConnection(connection);
   } catch (err) {
@@ -191,7 +171,7 @@ function patchingCore(field: 'connection' | 'pool'): (original: AnyFn) => AnyFn 
       const core = (this as Record<string, unknown> | undefined)?.[field];
       if (core !== null && typeof core === 'object') {
         if (field === 'connection') patchConnectionOf(core);
-        else if (!isWrapped((core as Record<string, unknown>)['getConnection'])) {
+        else if (!isMarked((core as Record<string, unknown>)['getConnection'], WRAPPED)) {
           try {
             patchPool(core);
           } catch (err) {
