@@ -20,6 +20,14 @@ export type Serialize = <T>(fn: (writer: DuckDBConnection) => Promise<T>) => Pro
 export class DuckDbGraph {
   /** End of the latest cached minute (0: none); a write starting before it minus `padUs` invalidates. */
   private cachedUntilUs = 0;
+  /**
+   * The earliest span start when first asked (+Infinity for an empty store), and the earliest
+   * written since (lowered inside each write, before it commits). Together a lower bound of every
+   * stored start (retention may since have removed the earliest): nothing before it minus
+   * `padUs` is read or cached, so a range reaching back to 1970 costs what the data costs.
+   */
+  private storedMinUs: number | undefined;
+  private writtenMinUs = Number.POSITIVE_INFINITY;
 
   private constructor(
     private readonly reader: DuckDBConnection,
@@ -46,8 +54,14 @@ export class DuckDbGraph {
 
   async graphStats(q: GraphQuery): Promise<GraphStatRow[]> {
     const periodUs = q.periodUs ?? 0;
-    const plan = q.filter ? undefined : planGraphCache(q.startUs, q.endUs, periodUs, this.nowUs());
-    if (!plan) return this.live(q, q.startUs, q.endUs);
+    // Buckets stay aligned to the asked start (`q.startUs`); only the minutes read are clamped.
+    const startUs = Math.max(
+      q.startUs,
+      Math.floor(((await this.earliest()) - this.padUs) / MINUTE_US) * MINUTE_US,
+    );
+    if (startUs >= q.endUs) return [];
+    const plan = q.filter ? undefined : planGraphCache(startUs, q.endUs, periodUs, this.nowUs());
+    if (!plan) return this.live(q, startUs, q.endUs);
     await this.fill(plan.fromUs, plan.toUs);
     const parts: GraphStatRow[] = [];
     for (const [from, to] of plan.live) parts.push(...(await this.live(q, from, to)));
@@ -66,7 +80,7 @@ export class DuckDbGraph {
       return rows.getRows().map(toGraphStatRow);
     });
     // Late data dropped cached minutes since they were filled: answer from the spans this time.
-    if (!cached) return this.live(q, q.startUs, q.endUs);
+    if (!cached) return this.live(q, startUs, q.endUs);
     return mergeGraphStats([...parts, ...cached]);
   }
 
@@ -75,6 +89,8 @@ export class DuckDbGraph {
    * could change (late data). Returns what to call once the transaction committed.
    */
   async invalidate(writer: DuckDBConnection, minStartUs: number): Promise<() => void> {
+    // Lowered before the commit: a bound too low only costs a read of empty minutes.
+    if (minStartUs < this.writtenMinUs) this.writtenMinUs = minStartUs;
     const fromUs = Math.floor((minStartUs - this.padUs) / MINUTE_US) * MINUTE_US;
     if (fromUs >= this.cachedUntilUs) return () => undefined;
     await writer.run('DELETE FROM graph_minutes WHERE minute_us >= ?', [fromUs]);
@@ -82,6 +98,16 @@ export class DuckDbGraph {
     return () => {
       this.cachedUntilUs = Math.min(this.cachedUntilUs, fromUs);
     };
+  }
+
+  /** No stored span starts before this (see `storedMinUs`). */
+  private async earliest(): Promise<number> {
+    if (this.storedMinUs === undefined) {
+      const r = await this.reader.runAndReadAll('SELECT min(start_us) FROM spans');
+      const v = r.getRows()[0]?.[0];
+      this.storedMinUs = v === null || v === undefined ? Number.POSITIVE_INFINITY : Number(v);
+    }
+    return Math.min(this.storedMinUs, this.writtenMinUs);
   }
 
   /** Releases the graph's connection (the store closes the rest). */

@@ -136,4 +136,24 @@ describe('DuckDbStore graph cache (settled minutes)', () => {
       await s.close();
     }
   });
+
+  it('a range reaching back to 1970 reads and caches only from the earliest span on, and sees older spans written later', async () => {
+    // Found by test/e2e/fuzz-api.test.ts: StartTime 0 made the cache fill every minute since
+    // 1970 (29 million), which held the server for minutes.
+    const s = await DuckDbStore.open({ path: join(dir, 'since-1970.duckdb'), memoryLimit: '256MB' });
+    try {
+      const since1970 = { startUs: 0, endUs: q.endUs };
+      expect(await s.graphStats(since1970)).toEqual([]);
+      await s.write(docs.slice(20));
+      expect(sorted(await s.graphStats(since1970))).toEqual(
+        sorted(toGraphStats(rowsOf(docs.slice(20)), since1970)),
+      );
+      expect(await s.graphCachedMinutes()).toBeLessThan(3 * 24 * 60);
+      // Older than anything the first answer saw: still counted.
+      await s.write(docs.slice(0, 20));
+      expect(sorted(await s.graphStats(since1970))).toEqual(sorted(toGraphStats(rowsOf(docs), since1970)));
+    } finally {
+      await s.close();
+    }
+  });
 });
