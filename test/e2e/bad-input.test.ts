@@ -151,6 +151,14 @@ describe('bad input', () => {
       JSON.stringify({ StartTime: 1, EndTime: 2, NextToken: 'garbage' }),
     );
     expect(((await badToken.json()) as { message: string }).message).toMatch(/NextToken/);
+    // A time no store can hold (found by fuzz-api: -2^53 overflowed the query's microseconds).
+    for (const StartTime of [-1, -(2 ** 53), 2 ** 32, 1e300]) {
+      const outOfRange = await post('/ServiceGraph', JSON.stringify({ StartTime, EndTime: 2 ** 32 - 1 }));
+      expect(outOfRange.status).toBe(400);
+      expect(((await outOfRange.json()) as { message: string }).message).toMatch(
+        /StartTime must be epoch seconds from 1970 to 2106/,
+      );
+    }
     expect((await post('/NoSuchOperation', '{}')).status).toBe(404);
     expect((await fetch(`${fluoro.httpUrl}/api/health`)).status).toBe(200);
   });

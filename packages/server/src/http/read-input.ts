@@ -42,10 +42,17 @@ export function requiredStringArray(
 }
 
 /** An AWS timestamp member (epoch seconds) as integer microseconds. */
+/** Epoch seconds past the last time stored (2^32 s, in 2106; ingest refuses later times too). */
+const MAX_EPOCH_SECONDS = 2 ** 32;
+
 export function requiredEpochUs(o: Record<string, unknown>, key: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v))
     throw invalidRequest(`${key} must be a timestamp in epoch seconds`);
+  // The span rows hold times in 64-bit microseconds and ingest takes none after 2106: a time
+  // outside that could only overflow a query, never match anything.
+  if (v < 0 || v >= MAX_EPOCH_SECONDS)
+    throw invalidRequest(`${key} must be epoch seconds from 1970 to 2106, not ${v}`);
   return Math.round(v * 1e6);
 }
 
