@@ -23,13 +23,12 @@ import {
   startClickHouse,
 } from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { eventually, ingestStats, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { containers, type Json, mutate, random } from '../helpers/fuzz.js';
 
 const FIXTURES = ['node-aws-xray-sdk-core-3.12.jsonl', 'django-python-sdk-0.95.jsonl'];
 const HEADER = '{"format":"json","version":1}\n';
 const SEED = Number(process.env['FLUORO_FUZZ_SEED'] ?? 20261127);
 const DOCUMENTS = 1200;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** The SDKs' documents (header line dropped). */
 function baseDocuments(): Record<string, Json>[] {
@@ -42,125 +41,6 @@ function baseDocuments(): Record<string, Json>[] {
     }
   }
   return docs;
-}
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const HOSTILE: Json[] = [
-  0,
-  -1,
-  1.5,
-  -0.000001,
-  2 ** 31 - 1,
-  2 ** 31,
-  2 ** 32,
-  2 ** 53,
-  -(2 ** 53),
-  1e21,
-  1e308,
-  -1e308,
-  5e-324,
-  '',
-  ' ',
-  '0',
-  '-1',
-  '1e400',
-  'x'.repeat(3000),
-  '\u0000\u0001\u001f',
-  'é😀\u2028\u2029\ud800',
-  '<script>alert(1)</script>',
-  "'; DROP TABLE spans; --",
-  '%s%n%x',
-  'null',
-  true,
-  false,
-  null,
-  [],
-  {},
-  [1, 'two', null, { three: [3] }],
-  { nested: { deeper: { deepest: [[[[1]]]] } } },
-];
-
-/** Fields the model reads, so mutations reach typed columns and not only ignored keys. */
-const KNOWN_KEYS = [
-  'http',
-  'request',
-  'response',
-  'status',
-  'content_length',
-  'method',
-  'url',
-  'user_agent',
-  'client_ip',
-  'x_forwarded_for',
-  'annotations',
-  'metadata',
-  'aws',
-  'sql',
-  'cause',
-  'exceptions',
-  'working_directory',
-  'error',
-  'fault',
-  'throttle',
-  'user',
-  'origin',
-  'namespace',
-  'precursor_ids',
-  'in_progress',
-  'service',
-  'version',
-  'traced',
-  'name',
-  'start_time',
-  'end_time',
-];
-
-function hostile(rand: () => number): Json {
-  const v = HOSTILE[Math.floor(rand() * HOSTILE.length)]!;
-  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
-}
-
-/** Every object and array in `doc`, with its path. */
-function containers(
-  doc: Json,
-  out: (Record<string, Json> | Json[])[] = [],
-): (Record<string, Json> | Json[])[] {
-  if (Array.isArray(doc)) {
-    out.push(doc);
-    for (const v of doc) containers(v, out);
-  } else if (doc !== null && typeof doc === 'object') {
-    out.push(doc);
-    for (const v of Object.values(doc)) containers(v, out);
-  }
-  return out;
-}
-
-function mutate(doc: Record<string, Json>, rand: () => number): void {
-  const all = containers(doc);
-  const target = all[Math.floor(rand() * all.length)]!;
-  const choice = rand();
-  if (Array.isArray(target)) {
-    if (target.length > 0 && choice < 0.5) target[Math.floor(rand() * target.length)] = hostile(rand);
-    else if (choice < 0.75) target.push(hostile(rand));
-    else target.push(structuredClone(target[0] ?? null));
-    return;
-  }
-  const keys = Object.keys(target);
-  if (choice < 0.55 && keys.length > 0) target[keys[Math.floor(rand() * keys.length)]!] = hostile(rand);
-  else if (choice < 0.7 && keys.length > 0) delete target[keys[Math.floor(rand() * keys.length)]!];
-  else if (choice < 0.9) target[KNOWN_KEYS[Math.floor(rand() * KNOWN_KEYS.length)]!] = hostile(rand);
-  else target[`k${Math.floor(rand() * 1000)}`] = hostile(rand);
 }
 
 let counter = 0;
@@ -182,6 +62,89 @@ function fuzzed(base: Record<string, Json>, rand: () => number): Record<string, 
   const mutations = 1 + Math.floor(rand() * 3);
   for (let i = 0; i < mutations; i++) mutate(doc, rand);
   return doc;
+}
+
+/** An OTLP/JSON export of three spans (server, database client, internal with an exception), fresh ids, now. */
+function otlpRequest(n: number): Record<string, Json> {
+  const ns = (ms: number) => String(BigInt(Math.round(ms)) * 1_000_000n);
+  const now = Date.now();
+  const traceId = `${hex(Math.floor(now / 1000), 8)}${hex(SEED, 8)}${hex(n, 16)}`;
+  const id = (k: number) => hex(n * 4 + k, 16);
+  const attr = (key: string, value: Json) => ({ key, value: value as Json });
+  return {
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [
+            attr('service.name', { stringValue: 'otel-fuzz' }),
+            attr('service.version', { stringValue: '1.2.3' }),
+          ],
+        },
+        scopeSpans: [
+          {
+            scope: { name: 'fuzz' },
+            spans: [
+              {
+                traceId,
+                spanId: id(1),
+                name: 'GET /orders',
+                kind: 2,
+                startTimeUnixNano: ns(now - 20),
+                endTimeUnixNano: ns(now),
+                attributes: [
+                  attr('http.request.method', { stringValue: 'GET' }),
+                  attr('url.full', { stringValue: 'http://shop/orders?id=1' }),
+                  attr('http.response.status_code', { intValue: '200' }),
+                  attr('enduser.id', { stringValue: 'alice' }),
+                  attr('tenant', { stringValue: 'acme' }),
+                ],
+                status: { code: 0 },
+              },
+              {
+                traceId,
+                spanId: id(2),
+                parentSpanId: id(1),
+                name: 'SELECT orders',
+                kind: 3,
+                startTimeUnixNano: ns(now - 15),
+                endTimeUnixNano: ns(now - 5),
+                attributes: [
+                  attr('db.system', { stringValue: 'postgresql' }),
+                  attr('db.name', { stringValue: 'shop' }),
+                  attr('server.address', { stringValue: 'db' }),
+                  attr('db.statement', { stringValue: 'SELECT * FROM orders' }),
+                ],
+                links: [{ traceId, spanId: id(1), attributes: [attr('why', { stringValue: 'retry' })] }],
+              },
+              {
+                traceId,
+                spanId: id(3),
+                parentSpanId: id(1),
+                name: 'render',
+                kind: 1,
+                startTimeUnixNano: ns(now - 4),
+                endTimeUnixNano: ns(now - 1),
+                events: [
+                  {
+                    name: 'exception',
+                    timeUnixNano: ns(now - 2),
+                    attributes: [
+                      attr('exception.type', { stringValue: 'TypeError' }),
+                      attr('exception.message', { stringValue: 'boom' }),
+                      attr('exception.stacktrace', {
+                        stringValue: 'TypeError: boom\n    at render (/app/x.js:1:2)',
+                      }),
+                    ],
+                  },
+                ],
+                status: { code: 2, message: 'boom' },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /** The suite, run once per store: `start` starts `fluoro up` on it. */
@@ -261,6 +224,30 @@ function fuzzSuite(start: () => Promise<RunningFluoro>): void {
     expect((await fetch(`${fluoro.httpUrl}/api/health`)).status).toBe(200);
   });
 
+  it('OTLP/JSON: hostile exports are answered 200 or 400, and what is accepted is stored', async () => {
+    const rand = random(SEED + 2);
+    const before = (await ingestStats(fluoro.httpUrl)).ingest.accepted;
+    for (let n = 1; n <= 300; n++) {
+      const request = otlpRequest(n);
+      for (let m = 1 + Math.floor(rand() * 3); m > 0; m--) mutate(request, rand);
+      const res = await fetch(`${fluoro.otlpUrl}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      });
+      await res.text();
+      expect([200, 400]).toContain(res.status);
+    }
+    const stats = await eventually(async () => {
+      const s = await ingestStats(fluoro.httpUrl);
+      return s.queued === 0 && s.ingest.written + sum(s.ingest.dropped) >= s.ingest.accepted ? s : undefined;
+    }, 60_000);
+    expect(stats.ingest.dropped).toEqual({});
+    expect(stats.ingest.written).toBe(stats.ingest.accepted);
+    // Most mutations leave some of the three spans acceptable: the fuzzer reaches the writer.
+    expect(stats.ingest.accepted - before).toBeGreaterThan(300);
+  });
+
   it('every query still answers over the stored documents', async () => {
     const xray = fluoro.xray();
     const end = new Date(Date.now() + 60_000);
@@ -298,7 +285,7 @@ function fuzzSuite(start: () => Promise<RunningFluoro>): void {
       new GetTimeSeriesServiceStatisticsCommand({
         StartTime: since,
         EndTime: end,
-        EntitySelectorExpression: 'service("inventory-service")',
+        EntitySelectorExpression: 'service("otel-fuzz")',
       }),
     );
     for (const id of accepted.slice(0, 50)) {
