@@ -6,6 +6,11 @@
  * fuzz-ingest.test.ts (`FLUORO_FUZZ_SEED`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ClickHouseServer,
+  describeWithClickHouse,
+  startClickHouse,
+} from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { type RunningFluoro, runDemo, startFluoro } from '../helpers/fluoro-up.js';
 import { type Json, mutate, random } from '../helpers/fuzz.js';
 
@@ -91,11 +96,12 @@ function validRequests(traceId: string): Record<string, () => Record<string, Jso
 /** Bodies that are no request at all. */
 const JUNK = ['', 'null', '[]', '"text"', '42', '{', '{"a":', '\u0000', `{"x":${'['.repeat(5000)}`, '{}'];
 
-describe(`API fuzzing (seed ${SEED})`, () => {
+/** The suite, run once per store: `start` starts `fluoro up` on it. */
+function apiFuzzSuite(start: () => Promise<RunningFluoro>): void {
   let fluoro: RunningFluoro;
   let traceId = '';
   beforeAll(async () => {
-    fluoro = await startFluoro();
+    fluoro = await start();
     await runDemo(fluoro);
     const r = await fetch(`${fluoro.httpUrl}/TraceSummaries`, {
       method: 'POST',
@@ -158,4 +164,21 @@ describe(`API fuzzing (seed ${SEED})`, () => {
     expect(r.status).toBe(200);
     expect((JSON.parse(r.text) as { Traces: unknown[] }).Traces).toHaveLength(1);
   });
+}
+
+describe(`API fuzzing, DuckDB (seed ${SEED}; FLUORO_FUZZ_SEED replays another)`, () => {
+  apiFuzzSuite(() => startFluoro());
+});
+
+describeWithClickHouse(`API fuzzing, ClickHouse (seed ${SEED})`, () => {
+  let ch: ClickHouseServer;
+  beforeAll(async () => {
+    ch = await startClickHouse();
+  });
+  afterAll(() => ch?.dispose());
+  apiFuzzSuite(() =>
+    startFluoro({
+      args: ['--store', 'clickhouse', '--clickhouse-url', ch.url, '--clickhouse-database', 'fuzz'],
+    }),
+  );
 });
