@@ -85,6 +85,8 @@ function seenOf(message: ConsumeMessage): Seen {
   };
 }
 
+/** A trace id in W3C's form. */
+const w3c = (traceId: string) => traceId.slice(2).replace('-', '');
 const remote = (doc: Doc) => descendants(doc).filter((d) => d['namespace'] === 'remote');
 const annotations = (doc: Doc) => doc['annotations'] as Record<string, unknown> | undefined;
 const firstException = (doc: Doc) =>
@@ -190,6 +192,8 @@ describeMq('traceAmqp', () => {
 
     const seen = await got.promise;
     expect(seen.header).toBe(`Root=${producer.trace_id};Parent=${send!.id};Sampled=1`);
+    // The same trace, parent and decision for OpenTelemetry consumers (ADR 0011).
+    expect(seen.headers['traceparent']).toBe(`00-${w3c(producer.trace_id as string)}-${send!.id}-01`);
     const [consumer] = await consumerSegments(queue);
     expect(consumer).toMatchObject({
       name: SERVICE,
@@ -324,6 +328,7 @@ describeMq('traceAmqp', () => {
     });
     const seen = await got.promise;
     expect(seen.header).toBe(`Root=${root};Sampled=0`);
+    expect(seen.headers['traceparent']).toMatch(new RegExp(`^00-${w3c(root)}-[0-9a-f]{16}-00$`));
     expect(seen.current.sampled).toBe(false);
     expect(seen.current.traceId).toBe(root);
     await settled();
@@ -349,6 +354,25 @@ describeMq('traceAmqp', () => {
     expect(seen.current.id).toBe(consumer!.id);
   });
 
+  test('a message from an OpenTelemetry producer (traceparent alone) continues its trace', async () => {
+    const queue = await declareQueue('otel-producer');
+    const got = deferred<Seen>();
+    await channel.consume(queue, (message) => {
+      if (message === null) return;
+      channel.ack(message);
+      got.resolve(seenOf(message));
+    });
+    const traceparent = '00-6a1b2c3ddddddddddddddddddddddddd-1111111111111111-01';
+    channel.sendToQueue(queue, Buffer.from('x'), { headers: { traceparent } });
+    const seen = await got.promise;
+    expect(seen.current.traceId).toBe('1-6a1b2c3d-dddddddddddddddddddddddd');
+    const [consumer] = await consumerSegments(queue);
+    expect(consumer).toMatchObject({
+      trace_id: '1-6a1b2c3d-dddddddddddddddddddddddd',
+      parent_id: '1111111111111111',
+    });
+  });
+
   test("the caller's headers are kept and its options object is not changed", async () => {
     const queue = await declareQueue('headers');
     const got = deferred<Seen>();
@@ -367,7 +391,12 @@ describeMq('traceAmqp', () => {
     expect(options.headers).toBe(headers);
     expect(Object.keys(headers)).toEqual(['tenant', 'x-attempt']);
     const seen = await got.promise;
-    expect(seen.headers).toEqual({ tenant: 'acme', 'x-attempt': 2, 'X-Amzn-Trace-Id': seen.header });
+    expect(seen.headers).toEqual({
+      tenant: 'acme',
+      'x-attempt': 2,
+      'X-Amzn-Trace-Id': seen.header,
+      traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+    });
     expect(seen.properties).toMatchObject({
       messageId: 'm-1',
       contentType: 'application/json',

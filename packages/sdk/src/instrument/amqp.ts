@@ -2,7 +2,15 @@ import { AsyncResource } from 'node:async_hooks';
 import { traceSegment } from '../capture.js';
 import type { Segment, Subsegment, TraceEntity } from '../entity.js';
 import { recorder } from '../recorder.js';
-import { formatXRayHeader, parseXRayHeader, XRAY_HEADER, XRAY_HEADER_LOWER } from '../trace-header.js';
+import {
+  formatTraceparent,
+  formatXRayHeader,
+  parseTraceparent,
+  parseXRayHeader,
+  TRACEPARENT,
+  XRAY_HEADER,
+  XRAY_HEADER_LOWER,
+} from '../trace-header.js';
 import { type AnyFn, isMarked, wrapMethod } from './wrap-method.js';
 
 /**
@@ -171,7 +179,11 @@ function tracedPublish(original: AnyFn): AnyFn {
         ? formatXRayHeader(sub.traceId, sub.id, true)
         : // No Parent: the unsampled entity records nothing the consumer could point at.
           formatXRayHeader(context.traceId, undefined, false);
-      sent = withHeader(options, header);
+      // W3C's form too, for OpenTelemetry consumers (ADR 0011); it must name a parent.
+      const traceparent = recorder.config.traceparent
+        ? formatTraceparent(context.traceId, sub?.id ?? context.id, sub !== undefined)
+        : undefined;
+      sent = withHeaders(options, header, traceparent);
     } catch (err) {
       recorder.drop('amqp_instrumentation_error', `amqplib publish: ${(err as Error).message}`);
     }
@@ -198,17 +210,14 @@ function startPublish(parent: Segment | Subsegment, exchange: unknown, routingKe
   return sub;
 }
 
-/** A copy of the publish options with the trace header added to a copy of their `headers`. */
-function withHeader(options: unknown, header: string): PublishOptionsLike {
+/** A copy of the publish options with the trace headers added to a copy of their `headers`. */
+function withHeaders(options: unknown, header: string, traceparent: string | undefined): PublishOptionsLike {
   const given = options !== null && typeof options === 'object' ? (options as PublishOptionsLike) : undefined;
-  const headers = given?.headers;
-  return {
-    ...given,
-    headers:
-      headers !== null && typeof headers === 'object'
-        ? { ...headers, [XRAY_HEADER]: header }
-        : { [XRAY_HEADER]: header },
-  };
+  const headers: Record<string, unknown> =
+    given?.headers !== null && typeof given?.headers === 'object' ? { ...given.headers } : {};
+  headers[XRAY_HEADER] = header;
+  if (traceparent !== undefined) headers[TRACEPARENT] = traceparent;
+  return { ...given, headers };
 }
 
 function tracedConsume(original: AnyFn): AnyFn {
@@ -227,7 +236,9 @@ function consumerOf(queue: unknown, callback: AnyFn): AnyFn {
     if (message === null || typeof message !== 'object' || !recorder.enabled)
       return callback.call(this, message);
     const m = message as MessageLike;
-    const traceContext = parseXRayHeader(headerOf(m));
+    // A message from an OpenTelemetry producer carries only `traceparent`.
+    const traceContext =
+      parseXRayHeader(headerOf(m, XRAY_HEADER)) ?? parseTraceparent(headerOf(m, TRACEPARENT));
     return traceSegment(
       settings.consumerName ?? recorder.config.name,
       (segment) => {
@@ -241,10 +252,10 @@ function consumerOf(queue: unknown, callback: AnyFn): AnyFn {
   return wrapped;
 }
 
-function headerOf(message: MessageLike): string | undefined {
+function headerOf(message: MessageLike, name: typeof XRAY_HEADER | typeof TRACEPARENT): string | undefined {
   const headers = message.properties?.headers;
   if (headers === null || typeof headers !== 'object') return undefined;
-  const value = headers[XRAY_HEADER] ?? headers[XRAY_HEADER_LOWER];
+  const value = name === XRAY_HEADER ? (headers[XRAY_HEADER] ?? headers[XRAY_HEADER_LOWER]) : headers[name];
   if (typeof value === 'string') return value;
   // Some clients send header values as bytes.
   return Buffer.isBuffer(value) ? value.toString('latin1') : undefined;
