@@ -329,65 +329,64 @@ ORDER BY name`;
 }
 
 /**
- * What SDK clients report for each rule every ~10 s (clickhouse-sampling-statistics.ts): plain
- * appended rows, replicated to every server in cluster mode like the rules (any api process
- * sums what any collector wrote). Day partitions of the time Fluoro received them, so old
- * rows go by dropping partitions, which 18.16 can do (table TTL needs 19.6).
+ * The sampling tables SDK reports fill (clickhouse-sampling-statistics.ts): plain appended rows,
+ * replicated to every server in cluster mode like the rules (any api process sums what any
+ * collector wrote), in day partitions of the time Fluoro received them (`received_time`, from
+ * the column named by `timeFrom`), so old rows go by dropping partitions, which 18.16 can do
+ * (table TTL needs 19.6).
  */
-function samplingStatisticsTable(target: SchemaTarget): string {
+function receivedDayTable(target: SchemaTarget, name: string, columns: string[], timeFrom: string): string {
   const db = target.database;
-  const engine = onEveryServer(target, 'sampling_statistics', 'MergeTree');
-  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_statistics${onCluster(target)} (
-  rule_name String,
-  client_id String,
-  received_us Int64,
-  request_count UInt64,
-  sampled_count UInt64,
-  borrow_count UInt64,
-  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(received_us, 1000000))
+  const engine = onEveryServer(target, name, 'MergeTree');
+  return `CREATE TABLE IF NOT EXISTS ${db}.${name}${onCluster(target)} (
+${columns.map((c) => `  ${c},\n`).join('')}  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(${timeFrom}, 1000000))
 ) ENGINE = ${engine}
 PARTITION BY toDate(received_time)
 ORDER BY (received_time, rule_name)`;
 }
 
-/**
- * Adaptive sampling's anomaly counts per rule and service (SamplingBoostStatisticsDocuments),
- * kept exactly like `sampling_statistics`: appended, replicated to every server in cluster mode,
- * day partitions of the receive time dropped after a day.
- */
+/** What SDK clients report for each rule every ~10 s. */
+function samplingStatisticsTable(target: SchemaTarget): string {
+  return receivedDayTable(
+    target,
+    'sampling_statistics',
+    [
+      'rule_name String',
+      'client_id String',
+      'received_us Int64',
+      'request_count UInt64',
+      'sampled_count UInt64',
+      'borrow_count UInt64',
+    ],
+    'received_us',
+  );
+}
+
+/** Adaptive sampling's anomaly counts per rule and service (SamplingBoostStatisticsDocuments). */
 function samplingBoostStatisticsTable(target: SchemaTarget): string {
-  const db = target.database;
-  const engine = onEveryServer(target, 'sampling_boost_statistics', 'MergeTree');
-  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_boost_statistics${onCluster(target)} (
-  rule_name String,
-  service_name String,
-  received_us Int64,
-  anomaly_count UInt64,
-  total_count UInt64,
-  sampled_anomaly_count UInt64,
-  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(received_us, 1000000))
-) ENGINE = ${engine}
-PARTITION BY toDate(received_time)
-ORDER BY (received_time, rule_name)`;
+  return receivedDayTable(
+    target,
+    'sampling_boost_statistics',
+    [
+      'rule_name String',
+      'service_name String',
+      'received_us Int64',
+      'anomaly_count UInt64',
+      'total_count UInt64',
+      'sampled_anomaly_count UInt64',
+    ],
+    'received_us',
+  );
 }
 
 /**
  * The boosts SamplingTargets started (one row each, at most one per rule and cooldown window),
  * read back as the newest per rule: every collector hands out the same boost and respects the
- * same cooldown. Replicated and pruned like the statistics.
+ * same cooldown.
  */
 function samplingBoostsTable(target: SchemaTarget): string {
-  const db = target.database;
-  const engine = onEveryServer(target, 'sampling_boosts', 'MergeTree');
-  return `CREATE TABLE IF NOT EXISTS ${db}.sampling_boosts${onCluster(target)} (
-  rule_name String,
-  started_us Int64,
-  rate Float64,
-  expires_us Int64,
-  received_time DateTime('UTC') DEFAULT toDateTime(intDiv(started_us, 1000000))
-) ENGINE = ${engine}
-PARTITION BY toDate(received_time)
-ORDER BY (received_time, rule_name)`;
+  const columns = ['rule_name String', 'started_us Int64', 'rate Float64', 'expires_us Int64'];
+  return receivedDayTable(target, 'sampling_boosts', columns, 'started_us');
 }
 
 /** The table that records applied migrations (replicated to every server in cluster mode). */
