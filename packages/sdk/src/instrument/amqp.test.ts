@@ -1,13 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as amqplibNamespace from 'amqplib';
 import amqplib, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import amqpCallback from 'amqplib/callback_api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { requireOrSkip } from '../../../../test/helpers/require-or-skip.js';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { describeIfListening } from '../../../../test/helpers/require-or-skip.js';
 import {
   capture,
   configure,
@@ -37,25 +36,8 @@ const URL = `amqp://guest:guest@${HOST}:${PORT}`;
 const SERVICE = 'amqp-test-service';
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 
-function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port: PORT });
-    socket.setTimeout(3000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 // Skipped when RabbitMQ is not there, except under FLUORO_TEST_REQUIRE_ALL=1 (CI), where it fails.
-const describeMq = requireOrSkip(await reachable(), `RabbitMQ (nothing answers on ${HOST}:${PORT})`)
-  ? describe
-  : describe.skip;
+const describeMq = await describeIfListening('RabbitMQ', HOST, PORT);
 
 interface Deferred<T> {
   promise: Promise<T>;

@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { createServer, request } from 'node:http';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowProducer, type Job, Queue, type QueueOptions, Worker, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { requireOrSkip } from '../../../../test/helpers/require-or-skip.js';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { describeIfListening } from '../../../../test/helpers/require-or-skip.js';
 import {
   bullmqTracing,
   capture,
@@ -38,28 +37,8 @@ import {
 // bullmqTracing() against a real Redis: producer subsegments, worker segments, the header
 // carried between them. Every queue lives under PREFIX and is obliterated after its test.
 
-function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(REDIS);
-    socket.setTimeout(3000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 // Skipped when Redis is not there, except under FLUORO_TEST_REQUIRE_ALL=1 (CI), where it fails.
-const describeRedis = requireOrSkip(
-  await reachable(),
-  `Redis (nothing answers on ${REDIS.host}:${REDIS.port})`,
-)
-  ? describe
-  : describe.skip;
+const describeRedis = await describeIfListening('Redis', REDIS.host, REDIS.port);
 
 /** BullMQ's key prefix for this run (its keys are `${PREFIX}:${queue}:…`). */
 const PREFIX = keyPrefix('bullmq').slice(0, -1);

@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import mysqljs from 'mysql';
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { requireOrSkip } from '../../../../test/helpers/require-or-skip.js';
+import { describeIfListening } from '../../../../test/helpers/require-or-skip.js';
 import {
   capture,
   configure,
@@ -33,28 +32,8 @@ const RUN = `${process.pid}_${Date.now().toString(36)}`;
 const TABLE = `fluoro_mysql_${RUN}`;
 const MYSQL2_VERSION = (createRequire(import.meta.url)('mysql2/package.json') as { version: string }).version;
 
-function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: CONNECTION.host, port: CONNECTION.port });
-    socket.setTimeout(3000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 // Skipped when MariaDB is not there, except under FLUORO_TEST_REQUIRE_ALL=1 (CI), where it fails.
-const describeDb = requireOrSkip(
-  await reachable(),
-  `MariaDB (nothing answers on ${CONNECTION.host}:${CONNECTION.port})`,
-)
-  ? describe
-  : describe.skip;
+const describeDb = await describeIfListening('MariaDB', CONNECTION.host, CONNECTION.port);
 
 let collector: UdpCollector;
 let admin: mysqlPromise.Connection;
