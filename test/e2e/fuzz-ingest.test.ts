@@ -147,6 +147,39 @@ function otlpRequest(n: number): Record<string, Json> {
   };
 }
 
+/** A Zipkin v2 export of a server span and its client call, fresh ids, now. */
+function zipkinSpans(n: number): Json[] {
+  const us = Date.now() * 1000;
+  const traceId = `${hex(SEED, 8)}${hex(n, 24)}`;
+  const id = (k: number) => hex(n * 4 + k, 16);
+  return [
+    {
+      traceId,
+      id: id(1),
+      name: 'get /cart',
+      kind: 'SERVER',
+      timestamp: us - 20_000,
+      duration: 20_000,
+      localEndpoint: { serviceName: 'zipkin-fuzz', ipv4: '10.0.0.1' },
+      tags: { 'http.method': 'GET', 'http.path': '/cart', 'http.status_code': '500', error: 'boom' },
+      annotations: [{ timestamp: us - 10_000, value: 'cache miss' }],
+    },
+    {
+      traceId,
+      id: id(2),
+      parentId: id(1),
+      name: 'get',
+      kind: 'CLIENT',
+      timestamp: us - 15_000,
+      duration: 5_000,
+      localEndpoint: { serviceName: 'zipkin-fuzz' },
+      remoteEndpoint: { serviceName: 'inventory', ipv4: '10.0.0.2', port: 8080 },
+      tags: { 'http.url': 'http://inventory:8080/stock' },
+      shared: false,
+    },
+  ];
+}
+
 /** The suite, run once per store: `start` starts `fluoro up` on it. */
 function fuzzSuite(start: () => Promise<RunningFluoro>): void {
   let fluoro: RunningFluoro;
@@ -231,6 +264,24 @@ function fuzzSuite(start: () => Promise<RunningFluoro>): void {
     const stats = await everythingWritten(fluoro);
     // Most mutations leave some of the three spans acceptable: the fuzzer reaches the writer.
     expect(stats.ingest.accepted - before).toBeGreaterThan(300);
+  });
+
+  it('Zipkin v2: hostile span lists are answered 202 or 400, and what is accepted is stored', async () => {
+    const rand = random(SEED + 3);
+    const before = (await ingestStats(fluoro.httpUrl)).ingest.accepted;
+    for (let n = 1; n <= 200; n++) {
+      const spans = { spans: zipkinSpans(n) };
+      for (let m = 1 + Math.floor(rand() * 3); m > 0; m--) mutate(spans, rand);
+      const res = await fetch(`${fluoro.httpUrl}/api/v2/spans`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spans['spans']),
+      });
+      await res.text();
+      expect([202, 400]).toContain(res.status);
+    }
+    const stats = await everythingWritten(fluoro);
+    expect(stats.ingest.accepted - before).toBeGreaterThan(150);
   });
 
   it('every query still answers over the stored documents', async () => {

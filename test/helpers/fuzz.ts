@@ -103,6 +103,14 @@ const KNOWN_KEYS = [
   'links',
   'parentSpanId',
   'spanId',
+  // Zipkin v2
+  'timestamp',
+  'duration',
+  'localEndpoint',
+  'remoteEndpoint',
+  'serviceName',
+  'tags',
+  'parentId',
 ];
 
 function hostile(rand: () => number): Json {
