@@ -16,6 +16,12 @@ import {
   GetTimeSeriesServiceStatisticsCommand,
   GetTraceSummariesCommand,
 } from '@aws-sdk/client-xray';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ClickHouseServer,
@@ -264,6 +270,55 @@ function fuzzSuite(start: () => Promise<RunningFluoro>): void {
     const stats = await everythingWritten(fluoro);
     // Most mutations leave some of the three spans acceptable: the fuzzer reaches the writer.
     expect(stats.ingest.accepted - before).toBeGreaterThan(300);
+  });
+
+  it('OTLP/protobuf: exports with bytes flipped, and bytes that are no export, are answered 200 or 400', async () => {
+    const rand = random(SEED + 4);
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const tracer = provider.getTracer('fuzz');
+    for (let i = 0; i < 3; i++) {
+      tracer.startActiveSpan(
+        'GET /orders',
+        { kind: 1, attributes: { 'http.request.method': 'GET', tenant: 'acme' } },
+        (span) => {
+          const child = tracer.startSpan('SELECT', {
+            kind: 2,
+            attributes: { 'db.system': 'postgresql', n: [1, 2] },
+          });
+          child.addEvent('exception', { 'exception.type': 'Error', 'exception.message': 'boom' });
+          child.end();
+          span.end();
+        },
+      );
+    }
+    const valid = Buffer.from(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!);
+    const post = (body: Buffer) =>
+      fetch(`${fluoro.otlpUrl}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
+    const before = (await ingestStats(fluoro.httpUrl)).ingest.accepted;
+    expect((await post(valid)).status).toBe(200);
+    for (let n = 0; n < 200; n++) {
+      let body: Buffer;
+      if (n % 4 === 3)
+        body = Buffer.from(
+          Array.from({ length: 1 + Math.floor(rand() * 400) }, () => Math.floor(rand() * 256)),
+        );
+      else {
+        body = Buffer.from(valid);
+        for (let flips = 1 + Math.floor(rand() * 4); flips > 0; flips--)
+          body[Math.floor(rand() * body.length)] = Math.floor(rand() * 256);
+      }
+      const res = await post(body);
+      await res.arrayBuffer();
+      expect([200, 400]).toContain(res.status);
+    }
+    const stats = await everythingWritten(fluoro);
+    // The valid export's six spans, and those of many flipped ones.
+    expect(stats.ingest.accepted - before).toBeGreaterThan(6 * 20);
   });
 
   it('Zipkin v2: hostile span lists are answered 202 or 400, and what is accepted is stored', async () => {
