@@ -40,7 +40,7 @@ const DOCUMENTS = 1200;
 function baseDocuments(): Record<string, Json>[] {
   const docs: Record<string, Json>[] = [];
   for (const file of FIXTURES) {
-    const text = readFileSync(new URL(`../../../shared/fixtures/${file}`, import.meta.url), 'utf8');
+    const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
     for (const line of text.split('\n').filter(Boolean)) {
       const datagram = JSON.parse(line) as string;
       docs.push(JSON.parse(datagram.slice(datagram.indexOf('\n') + 1)) as Record<string, Json>);
