@@ -391,3 +391,29 @@ describe('environment', () => {
     }
   });
 });
+
+describe('adaptive sampling', () => {
+  test('an unsampled job that fails counts as an anomaly of the rule that decided; one that succeeds does not', async () => {
+    const counter = { anomalies: 0, sampledAnomalies: 0, boostable: true };
+    configure({
+      daemonAddress: collector.address,
+      sampling: { sampler: { shouldSample: () => ({ sampled: false, ruleName: 'jobs', counter }) } },
+      logger,
+    });
+    await traceSegment('job', async () => 'done');
+    expect(counter.anomalies).toBe(0);
+    expect(() =>
+      traceSegment('job', () => {
+        throw new Error('sync failure');
+      }),
+    ).toThrow('sync failure');
+    await expect(
+      traceSegment('job', async () => {
+        throw new Error('async failure');
+      }),
+    ).rejects.toThrow('async failure');
+    expect(counter).toEqual({ anomalies: 2, sampledAnomalies: 0, boostable: true });
+    await flush();
+    expect(collector.docs).toEqual([]);
+  });
+});

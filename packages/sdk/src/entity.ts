@@ -385,7 +385,13 @@ export class UnsampledEntity implements TraceEntity {
   setThrottle(): this {
     return this;
   }
-  close(): void {}
+  /**
+   * Records nothing; a job that ends with an error (`traceSegment`'s failure path) counts as an
+   * anomaly of the rule that decided. An unsampled HTTP request is counted by its status instead.
+   */
+  close(error?: unknown): void {
+    if (error !== undefined) this.countAnomaly();
+  }
 }
 
 /** The handle given to code that runs with no trace context (or with the SDK disabled). */

@@ -175,7 +175,10 @@ export class JobSpan implements BullMQSpan {
   addEvent(name: string, attributes?: Attributes): void {
     // BullMQ reports a failed processor as an event with the error's message.
     const reason = attributes?.[FAILED_REASON];
-    if (name === 'job failed' && this.segment.sampled) this.segment.addError(failure(reason));
+    if (name !== 'job failed') return;
+    if (this.segment.sampled) this.segment.addError(failure(reason));
+    // An unsampled attempt records nothing, but its failure counts for adaptive sampling.
+    else (this.segment as UnsampledEntity).countAnomaly();
   }
 
   recordException(exception: unknown): void {

@@ -286,6 +286,32 @@ describeRedis('bullmqTracing()', () => {
     expect(descendants(second).map((d) => d.name)).toEqual(['attempt-2']);
   });
 
+  test('an unsampled attempt that fails counts as an anomaly of the rule that decided (adaptive sampling)', async () => {
+    const counter = { anomalies: 0, sampledAnomalies: 0, boostable: true };
+    configure({
+      name: SERVICE,
+      daemonAddress: collector.address,
+      sampling: { sampler: { shouldSample: () => ({ sampled: false, ruleName: 'jobs', counter }) } },
+    });
+    try {
+      const { queue, worker } = queueAndWorker('anomaly', async (job) => {
+        if (job.attemptsMade === 0) throw new Error('first attempt fails');
+      });
+      const done = finished(worker, 2);
+      await queue.add('flaky', {}, { attempts: 2 });
+      await done;
+      expect(counter.anomalies).toBe(1);
+      await flush();
+      expect(collector.docs).toEqual([]);
+    } finally {
+      configure({
+        name: SERVICE,
+        daemonAddress: collector.address,
+        sampling: { rules: SAMPLE_ALL, centralized: false },
+      });
+    }
+  });
+
   test('250 jobs on a worker with concurrency 8: each segment holds exactly its own work, in its own trace', async () => {
     const count = 250;
     const { queue, worker } = queueAndWorker(
