@@ -24,39 +24,26 @@ export class DuckDbSamplingStatistics {
   constructor(private readonly c: DuckDBConnection) {}
 
   async add(rows: SamplingStatisticsRecord[]): Promise<void> {
-    if (rows.length > 0) {
-      const values = rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
-      await this.c.run(
-        `INSERT INTO sampling_statistics (rule_name, client_id, received_us, request_count, sampled_count, borrow_count) VALUES ${values}`,
-        rows.flatMap((r) => [
-          r.ruleName,
-          r.clientId,
-          r.receivedUs,
-          r.requestCount,
-          r.sampledCount,
-          r.borrowCount,
-        ]),
-      );
-    }
-    await this.prune();
+    await this.insert(
+      'sampling_statistics',
+      ['rule_name', 'client_id', 'received_us', 'request_count', 'sampled_count', 'borrow_count'],
+      rows.map((r) => [r.ruleName, r.clientId, r.receivedUs, r.requestCount, r.sampledCount, r.borrowCount]),
+    );
   }
 
   async addBoostStatistics(rows: SamplingBoostStatisticsRecord[]): Promise<void> {
-    if (rows.length > 0) {
-      const values = rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
-      await this.c.run(
-        `INSERT INTO sampling_boost_statistics (rule_name, service_name, received_us, anomaly_count, total_count, sampled_anomaly_count) VALUES ${values}`,
-        rows.flatMap((r) => [
-          r.ruleName,
-          r.serviceName,
-          r.receivedUs,
-          r.anomalyCount,
-          r.totalCount,
-          r.sampledAnomalyCount,
-        ]),
-      );
-    }
-    await this.prune();
+    await this.insert(
+      'sampling_boost_statistics',
+      ['rule_name', 'service_name', 'received_us', 'anomaly_count', 'total_count', 'sampled_anomaly_count'],
+      rows.map((r) => [
+        r.ruleName,
+        r.serviceName,
+        r.receivedUs,
+        r.anomalyCount,
+        r.totalCount,
+        r.sampledAnomalyCount,
+      ]),
+    );
   }
 
   async boostStatisticsSince(sinceUs: number): Promise<SamplingBoostStatisticsSum[]> {
@@ -74,10 +61,22 @@ export class DuckDbSamplingStatistics {
   }
 
   async addBoost(b: SamplingBoostRecord): Promise<void> {
-    await this.c.run(
-      'INSERT INTO sampling_boosts (rule_name, started_us, rate, expires_us) VALUES (?, ?, ?, ?)',
-      [b.ruleName, b.startedUs, b.rate, b.expiresUs],
+    await this.insert(
+      'sampling_boosts',
+      ['rule_name', 'started_us', 'rate', 'expires_us'],
+      [[b.ruleName, b.startedUs, b.rate, b.expiresUs]],
     );
+  }
+
+  /** One multi-row INSERT of `rows` (values in `columns` order), then the hourly prune. */
+  private async insert(table: string, columns: string[], rows: (string | number)[][]): Promise<void> {
+    if (rows.length > 0) {
+      const one = `(${columns.map(() => '?').join(', ')})`;
+      await this.c.run(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${rows.map(() => one).join(', ')}`,
+        rows.flat(),
+      );
+    }
     await this.prune();
   }
 
