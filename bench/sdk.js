@@ -211,6 +211,44 @@ const serverCases = {
     const storage = new AsyncLocalStorage();
     return require('node:http').createServer((req, res) => storage.run({}, hello, req, res));
   },
+  // The least any SDK that speaks X-Ray's protocol pays with default sampling: the context per
+  // request, and for 1 request/s + 5 % one segment document (the fields a request's segment
+  // holds) rendered and sent as a datagram, in bursts as Fluoro's emitter sends. No rules, no
+  // header parsing, no objects but the document's string: no real SDK costs less.
+  'http:protocol-floor': async (sink) => {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const storage = new AsyncLocalStorage();
+    const socket = require('node:dgram').createSocket('udp4');
+    const [host, port] = sink.split(':');
+    socket.connect(Number(port), host);
+    await once(socket, 'connect');
+    socket.unref();
+    const header = '{"format":"json","version":1}\n';
+    const queue = [];
+    const flush = () => {
+      for (const doc of queue) socket.send(doc);
+      queue.length = 0;
+    };
+    setInterval(flush, 100).unref();
+    let n = 0;
+    let second = 0;
+    const traced = (req, res) => {
+      const start = Date.now() / 1000;
+      const now = Math.floor(start);
+      const first = now !== second;
+      if (first) second = now;
+      if (!first && Math.random() >= 0.05) return storage.run(false, hello, req, res);
+      const id = (++n).toString(16).padStart(16, '0');
+      res.on('finish', () => {
+        queue.push(
+          `${header}{"name":"bench","id":"${id}","trace_id":"1-${now.toString(16)}-${id}${id.slice(0, 8)}","start_time":${start},"end_time":${Date.now() / 1000},"http":{"request":{"method":"${req.method}","url":"http://${req.headers.host}${req.url}","client_ip":"${req.socket.remoteAddress}"},"response":{"status":${res.statusCode}}},"aws":{"xray":{"sdk":"bench"}}}`,
+        );
+        if (queue.length >= 64) flush();
+      });
+      return storage.run(true, hello, req, res);
+    };
+    return require('node:http').createServer(traced);
+  },
   'http:fluoro': async (sink) => {
     const sdk = await loadFluoro(sink);
     return require('node:http').createServer(sdk.traceHttp(hello));
@@ -495,6 +533,7 @@ const LABELS = {
   'capture:otel': 'capture: OTel startActiveSpan, spans discarded',
   'http:baseline': 'http: hello world, no SDK',
   'http:als': 'http: AsyncLocalStorage.run only (floor)',
+  'http:protocol-floor': 'http: X-Ray protocol floor, default sampling',
   'http:fluoro': 'http: Fluoro traceHttp, all sampled',
   'http:otel-otlp': 'http: OTel HttpInstrumentation, OTLP, all sampled',
   'http:otel': 'http: OTel HttpInstrumentation, discarded, all',
