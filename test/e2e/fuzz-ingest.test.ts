@@ -6,16 +6,18 @@
  * The invariant: whatever validation accepts, the store stores, and every query still answers.
  * A value that passes validation and that the store then refuses costs the documents written
  * with it (`store_rejected`), so that count must stay at zero. Seeded: a failure names its seed
- * and replays exactly.
+ * and replays exactly. OTLP (JSON, protobuf over HTTP and gRPC) and Zipkin get the same treatment.
  */
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import {
   BatchGetTracesCommand,
   GetServiceGraphCommand,
   GetTimeSeriesServiceStatisticsCommand,
   GetTraceSummariesCommand,
 } from '@aws-sdk/client-xray';
+import { Client, credentials, status } from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import {
   BasicTracerProvider,
@@ -35,6 +37,7 @@ const FIXTURES = ['node-aws-xray-sdk-core-3.12.jsonl', 'django-python-sdk-0.95.j
 const HEADER = '{"format":"json","version":1}\n';
 const SEED = Number(process.env['FLUORO_FUZZ_SEED'] ?? 20261127);
 const DOCUMENTS = 1200;
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** The SDKs' documents (header line dropped). */
 function baseDocuments(): Record<string, Json>[] {
@@ -151,6 +154,39 @@ function otlpRequest(n: number): Record<string, Json> {
       },
     ],
   };
+}
+
+/** An OTLP protobuf export of six spans (a server span, a client span with an event, and their attributes). */
+function protobufExport(): Buffer {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer('fuzz');
+  for (let i = 0; i < 3; i++) {
+    tracer.startActiveSpan(
+      'GET /orders',
+      { kind: 1, attributes: { 'http.request.method': 'GET', tenant: 'acme' } },
+      (span) => {
+        const child = tracer.startSpan('SELECT', {
+          kind: 2,
+          attributes: { 'db.system': 'postgresql', n: [1, 2] },
+        });
+        child.addEvent('exception', { 'exception.type': 'Error', 'exception.message': 'boom' });
+        child.end();
+        span.end();
+      },
+    );
+  }
+  return Buffer.from(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!);
+}
+
+/** Every fourth: random bytes that are no export; otherwise `valid` with 1 to 4 bytes flipped. */
+function damaged(valid: Buffer, n: number, rand: () => number): Buffer {
+  if (n % 4 === 3)
+    return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 400) }, () => Math.floor(rand() * 256)));
+  const body = Buffer.from(valid);
+  for (let flips = 1 + Math.floor(rand() * 4); flips > 0; flips--)
+    body[Math.floor(rand() * body.length)] = Math.floor(rand() * 256);
+  return body;
 }
 
 /** A Zipkin v2 export of a server span and its client call, fresh ids, now. */
@@ -274,25 +310,7 @@ function fuzzSuite(start: () => Promise<RunningFluoro>): void {
 
   it('OTLP/protobuf: exports with bytes flipped, and bytes that are no export, are answered 200 or 400', async () => {
     const rand = random(SEED + 4);
-    const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const tracer = provider.getTracer('fuzz');
-    for (let i = 0; i < 3; i++) {
-      tracer.startActiveSpan(
-        'GET /orders',
-        { kind: 1, attributes: { 'http.request.method': 'GET', tenant: 'acme' } },
-        (span) => {
-          const child = tracer.startSpan('SELECT', {
-            kind: 2,
-            attributes: { 'db.system': 'postgresql', n: [1, 2] },
-          });
-          child.addEvent('exception', { 'exception.type': 'Error', 'exception.message': 'boom' });
-          child.end();
-          span.end();
-        },
-      );
-    }
-    const valid = Buffer.from(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!);
+    const valid = protobufExport();
     const post = (body: Buffer) =>
       fetch(`${fluoro.otlpUrl}`, {
         method: 'POST',
@@ -302,23 +320,87 @@ function fuzzSuite(start: () => Promise<RunningFluoro>): void {
     const before = (await ingestStats(fluoro.httpUrl)).ingest.accepted;
     expect((await post(valid)).status).toBe(200);
     for (let n = 0; n < 200; n++) {
-      let body: Buffer;
-      if (n % 4 === 3)
-        body = Buffer.from(
-          Array.from({ length: 1 + Math.floor(rand() * 400) }, () => Math.floor(rand() * 256)),
-        );
-      else {
-        body = Buffer.from(valid);
-        for (let flips = 1 + Math.floor(rand() * 4); flips > 0; flips--)
-          body[Math.floor(rand() * body.length)] = Math.floor(rand() * 256);
-      }
-      const res = await post(body);
+      const res = await post(damaged(valid, n, rand));
       await res.arrayBuffer();
       expect([200, 400]).toContain(res.status);
     }
     const stats = await everythingWritten(fluoro);
     // The valid export's six spans, and those of many flipped ones.
     expect(stats.ingest.accepted - before).toBeGreaterThan(6 * 20);
+  });
+
+  it('OTLP/gRPC: damaged exports and malformed gRPC framing each get a status, and the server goes on', async () => {
+    const rand = random(SEED + 5);
+    const valid = protobufExport();
+    const identity = (b: Buffer) => b;
+    const client = new Client(fluoro.otlpGrpcAddress, credentials.createInsecure());
+    const exportCall = (body: Buffer) =>
+      new Promise<number>((resolve) =>
+        client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, (err) =>
+          resolve(err ? err.code : status.OK),
+        ),
+      );
+    const before = (await ingestStats(fluoro.httpUrl)).ingest.accepted;
+    expect(await exportCall(valid)).toBe(status.OK);
+    const codes = new Set<number>();
+    for (let n = 0; n < 200; n++) codes.add(await exportCall(damaged(valid, n, rand)));
+    client.close();
+    expect([...codes].filter((c) => c !== status.OK && c !== status.INVALID_ARGUMENT)).toEqual([]);
+    expect(codes).toContain(status.INVALID_ARGUMENT);
+
+    // Framing grpc-js's client never sends: a gRPC message is a compressed flag, a 4-byte length and the bytes.
+    const frame = (flag: number, length: number, body: Buffer) => {
+      const head = Buffer.alloc(5);
+      head[0] = flag;
+      head.writeUInt32BE(length, 1);
+      return Buffer.concat([head, body]);
+    };
+    // Each is refused with a non-zero grpc-status, but the first: grpc-js reads a flagged message
+    // with no encoding as plain bytes (here a valid export), which is as good as refusing it.
+    const malformed: [string, Record<string, string>, Buffer][] = [
+      ['compressed flag without an encoding', {}, frame(1, valid.length, valid)],
+      ['gzip declared, not gzip', { 'grpc-encoding': 'gzip' }, frame(1, valid.length, valid)],
+      ['an unknown encoding', { 'grpc-encoding': 'zstd-9' }, frame(1, valid.length, valid)],
+      ['length past the end', {}, frame(0, valid.length + 100, valid)],
+      ['length of 4 GiB', {}, frame(0, 0xffffffff, valid.subarray(0, 64))],
+      ['three bytes of a header', {}, Buffer.from([0, 0, 0])],
+      [
+        'two messages in a unary call',
+        {},
+        Buffer.concat([frame(0, valid.length, valid), frame(0, valid.length, valid)]),
+      ],
+    ];
+    const session = connectHttp2(`http://${fluoro.otlpGrpcAddress}`);
+    try {
+      for (const [what, headers, bytes] of malformed) {
+        const grpcStatus = await new Promise<string | undefined>((resolve, reject) => {
+          const req = session.request({
+            ':method': 'POST',
+            ':path': EXPORT_PATH,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+            ...headers,
+          });
+          let found: string | undefined;
+          const read = (h: Record<string, unknown>) => {
+            if (h['grpc-status'] !== undefined) found = String(h['grpc-status']);
+          };
+          req.on('response', read);
+          req.on('trailers', read);
+          req.on('error', reject);
+          req.on('close', () => resolve(found));
+          req.resume();
+          req.end(bytes);
+        });
+        expect({ what, answered: grpcStatus !== undefined }).toEqual({ what, answered: true });
+        if (what !== malformed[0]![0]) expect({ what, grpcStatus }).not.toEqual({ what, grpcStatus: '0' });
+      }
+    } finally {
+      session.close();
+    }
+    const stats = await everythingWritten(fluoro);
+    expect(stats.ingest.accepted - before).toBeGreaterThan(6 * 20);
+    expect((await fetch(`${fluoro.httpUrl}/api/health`)).status).toBe(200);
   });
 
   it('Zipkin v2: hostile span lists are answered 202 or 400, and what is accepted is stored', async () => {
