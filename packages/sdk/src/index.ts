@@ -30,6 +30,7 @@ export { type BullMQTelemetry, type BullMQTracingOptions, bullmqTracing } from '
 export { type MySQLModuleLike, type MySQLOptions, traceMySQL } from './instrument/mysql.js';
 export { type PgModuleLike, type PostgresOptions, tracePostgres } from './instrument/postgres.js';
 export { type RedisTraceOptions, traceRedis } from './instrument/redis.js';
+export { type TraceLogFields, traceLogFields } from './log-fields.js';
 export type { Logger } from './logger.js';
 export { expressErrorTracing, expressTracing } from './middleware/express.js';
 export { type FastifyTracingPlugin, fastifyTracing } from './middleware/fastify.js';
