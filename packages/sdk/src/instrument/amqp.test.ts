@@ -296,6 +296,79 @@ describeMq('traceAmqp', () => {
     }
   });
 
+  test('the callback API: reply callbacks called inside a trace run in it, deliveries still in their own', async () => {
+    const queue = `fluoro-test-callback-ctx-${RUN}`;
+    const connection = await new Promise<amqpCallback.Connection>((resolve, reject) =>
+      amqpCallback.connect(URL, (err, conn) => (err ? reject(err) : resolve(conn))),
+    );
+    const calledIn: Record<string, string | undefined> = {};
+    const delivered = deferred<Seen>();
+    /** A reply callback that notes the entity it ran in, as a promise. */
+    const noting =
+      <T>(what: string, resolve: (value: T) => void, reject: (err: unknown) => void) =>
+      (err: unknown, value: T) => {
+        calledIn[what] = recorder.current()?.id;
+        return err ? reject(err) : resolve(value);
+      };
+    try {
+      let caller: string | undefined;
+      await traceSegment('cb-caller', async (segment) => {
+        caller = segment.id;
+        const ch = await new Promise<amqpCallback.Channel>((resolve, reject) =>
+          connection.createChannel(noting('createChannel', resolve, reject)),
+        );
+        await new Promise((resolve, reject) =>
+          ch.assertQueue(
+            queue,
+            { durable: false, arguments: { 'x-expires': 60_000 } },
+            noting('assertQueue', resolve, reject),
+          ),
+        );
+        queues.push(queue);
+        await new Promise((resolve, reject) => ch.prefetch(5, false, noting('prefetch', resolve, reject)));
+        ch.sendToQueue(queue, Buffer.from('first'));
+        await new Promise((resolve, reject) => {
+          // `get` answers once the message is in the queue; it may take a moment to get there.
+          const poll = () =>
+            ch.get(queue, { noAck: true }, (err, message) => {
+              if (!err && message === false) return void setTimeout(poll, 10);
+              noting('get', resolve, reject)(err, message);
+            });
+          poll();
+        });
+        await new Promise((resolve, reject) =>
+          ch.consume(
+            queue,
+            (message) => {
+              if (message === null) return;
+              ch.ack(message);
+              delivered.resolve(seenOf(message));
+            },
+            {},
+            noting('consume', resolve, reject),
+          ),
+        );
+        ch.sendToQueue(queue, Buffer.from('second'));
+        await delivered.promise;
+      });
+      expect(calledIn).toEqual({
+        createChannel: caller,
+        assertQueue: caller,
+        prefetch: caller,
+        get: caller,
+        consume: caller,
+      });
+      // The consumer callback was given while the caller's segment was current: each delivery
+      // is still a segment of its own, in the producer's trace.
+      const producer = await segmentNamed('cb-caller');
+      const [consumer] = await consumerSegments(queue);
+      expect((await delivered.promise).current.id).toBe(consumer!.id);
+      expect(consumer).toMatchObject({ trace_id: producer.trace_id, parent_id: remote(producer)[1]!.id });
+    } finally {
+      await new Promise((resolve) => connection.close(resolve));
+    }
+  });
+
   test('an unsampled trace propagates Sampled=0 only, and its consumer records nothing', async () => {
     const queue = await declareQueue('unsampled');
     const got = deferred<Seen>();
@@ -460,10 +533,13 @@ describeMq('traceAmqp', () => {
         'confirm-producer',
         () =>
           new Promise<unknown>((resolve) => {
-            confirms.sendToQueue(queue, Buffer.from('x'), {}, (err) => resolve(err));
+            confirms.sendToQueue(queue, Buffer.from('x'), {}, (err) =>
+              resolve({ err, confirmedIn: recorder.current()?.id }),
+            );
           }),
       );
-      expect(confirmed).toBeNull();
+      // The broker's confirmation arrives on the socket; the callback runs in its caller's trace.
+      expect(confirmed).toEqual({ err: null, confirmedIn: (await segmentNamed('confirm-producer')).id });
       await confirms.waitForConfirms();
     } finally {
       await confirms.close();

@@ -31,6 +31,37 @@ export interface AmqpOptions {
 
 /** Marks each function this module put in place, so nothing is wrapped twice. */
 const WRAPPED = Symbol.for('fluoro.amqpTraced');
+/** Marks the wrappers that run a method's callback in its caller's context (see `bindCallbacks`). */
+const BOUND = Symbol.for('fluoro.amqpCallbackBound');
+
+/**
+ * Methods whose last argument may be a callback that amqplib calls when the broker replies,
+ * from the connection's socket: outside any trace unless bound to the caller's. The promise API
+ * takes no callback in these (an `await` keeps the context by itself).
+ */
+const REPLY_METHODS = [
+  'close',
+  'assertQueue',
+  'checkQueue',
+  'deleteQueue',
+  'purgeQueue',
+  'bindQueue',
+  'unbindQueue',
+  'assertExchange',
+  'checkExchange',
+  'deleteExchange',
+  'bindExchange',
+  'unbindExchange',
+  'cancel',
+  'get',
+  'prefetch',
+  'qos',
+  'recover',
+];
+/** A confirm channel's methods whose callback runs when the broker confirms (both APIs). */
+const CONFIRM_METHODS = ['publish', 'sendToQueue', 'waitForConfirms'];
+/** The connection's methods with a reply callback (callback API). */
+const CONNECTION_METHODS = ['createChannel', 'createConfirmChannel', 'close'];
 
 /** The parts of a delivered message read here (amqplib's `ConsumeMessage`). */
 interface MessageLike {
@@ -63,8 +94,10 @@ const settings: AmqpOptions = {};
  *   returns settles; a throw or rejection is a fault with the error as `cause` and is passed on
  *   unchanged. A `null` message (consumer cancelled) is passed on untouched.
  *
- * `channel.get()` is not traced. `connect` runs outside any trace, so the connection's socket
- * never carries a request's context. amqplib exports no classes: its `connect` is wrapped, and
+ * Callbacks amqplib calls when the broker replies (the callback API's `assertQueue`,
+ * `createChannel`, `consume`'s own, `get`, …; a confirm channel's confirmations in both APIs) run
+ * in their caller's trace. `channel.get()` is not traced. `connect` runs outside any trace, so
+ * the connection's socket never carries a request's context. amqplib exports no classes: its `connect` is wrapped, and
  * the channel classes are patched on the first channel made: connect through the module object
  * given. Returns the module; calling it again only changes the options. Never throws.
  */
@@ -130,6 +163,7 @@ function patchModel(model: unknown): void {
   try {
     for (const name of ['createChannel', 'createConfirmChannel'])
       wrapMethod(model, name, WRAPPED, (original) => patchingResult(original, patchChannel, false));
+    bindCallbacks(model, CONNECTION_METHODS);
   } catch (err) {
     recorder.drop('amqp_instrumentation_error', `amqplib: ${(err as Error).message}`);
   }
@@ -152,9 +186,34 @@ function patchChannel(channel: unknown): void {
     if (owner === null) return;
     wrapMethod(owner, 'publish', WRAPPED, tracedPublish);
     wrapMethod(owner, 'consume', WRAPPED, tracedConsume);
+    bindCallbacks(channel, REPLY_METHODS);
+    // `consume(queue, onMessage, options, callback)`: the last argument may be `onMessage`.
+    wrapMethod(channel, 'consume', BOUND, (original) => bindingCallback(original, 3));
+    if (typeof c['waitForConfirms'] === 'function') bindCallbacks(channel, CONFIRM_METHODS);
   } catch (err) {
     recorder.drop('amqp_instrumentation_error', `amqplib: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Makes the reply callbacks of `methods` (where `target`'s classes define them) run in the
+ * context of the code that called the method, as an `await` would: user code in the callback
+ * of, say, `assertQueue` inside a request stays in that request's trace. Outside any trace the
+ * callback is passed on untouched.
+ */
+function bindCallbacks(target: object, methods: readonly string[]): void {
+  for (const name of methods) wrapMethod(target, name, BOUND, (original) => bindingCallback(original));
+}
+
+/** `original` with its callback (the argument at `index`, default the last) bound to the caller's context. */
+function bindingCallback(original: AnyFn, index?: number): AnyFn {
+  return function (this: unknown, ...args: unknown[]) {
+    const i = index ?? args.length - 1;
+    const callback = args[i];
+    if (typeof callback === 'function' && recorder.storage.getStore() !== undefined)
+      args[i] = AsyncResource.bind(callback as AnyFn);
+    return original.apply(this, args);
+  };
 }
 
 function tracedPublish(original: AnyFn): AnyFn {
