@@ -16,7 +16,8 @@ export interface TraceLogFields {
 
 /**
  * The current trace's ids as log fields, for a logger to add to every line: pino's
- * `mixin: traceLogFields`, or a winston format merging it into `info`.
+ * `mixin: traceLogFields`, or winston's `defaultMeta` made a getter (not a format: winston may
+ * run formats later, in another request's context; docs/sdk.md).
  *
  * - In a sampled trace: `{ trace_id, segment_id, sampled: true }`, `segment_id` being the
  *   subsegment of the innermost `capture()` the line was written in, else the segment.
