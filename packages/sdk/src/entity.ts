@@ -273,7 +273,7 @@ export class Segment extends Entity {
     if (this.endTime !== undefined) return;
     if (error !== undefined) this.addError(error);
     this.endTime = nowSeconds();
-    if (this.counter !== undefined && (this.error || this.fault)) {
+    if (this.counter !== undefined && isAnomaly(this.http?.response?.status, this.fault === true)) {
       this.counter.anomalies++;
       this.counter.sampledAnomalies++;
     }
@@ -287,6 +287,15 @@ export class Segment extends Entity {
     if (this.extras) s += `,${this.extras}`;
     return s;
   }
+}
+
+/**
+ * Whether a request or job that ended this way is an anomaly for adaptive sampling, as ADOT's
+ * SDKs decide by default: a 5xx status, or, with no status, a failure (a thrown error, a fault).
+ * A 4xx, 429 included, is the client's doing and boosts nothing.
+ */
+export function isAnomaly(status: number | undefined, failed: boolean): boolean {
+  return status !== undefined ? status >= 500 : failed;
 }
 
 /** A subsegment: a unit of work inside a segment (a function, a downstream call). */
@@ -351,7 +360,7 @@ export class UnsampledEntity implements TraceEntity {
     /** The anomaly counts of the centralized rule that decided not to sample (adaptive sampling). */
     private readonly counter?: AnomalyCounter,
   ) {}
-  /** Counts the request as an anomaly (it ended with an error or fault) for its sampling rule. */
+  /** Counts the request as an anomaly (see `isAnomaly`) for its sampling rule. */
   countAnomaly(): void {
     if (this.counter !== undefined) this.counter.anomalies++;
   }

@@ -1,4 +1,4 @@
-import { type Segment, UnsampledEntity } from '../entity.js';
+import { isAnomaly, type Segment, UnsampledEntity } from '../entity.js';
 import { capString } from '../limits.js';
 import { recorder } from '../recorder.js';
 import { wildcardMatch } from '../sampling/glob.js';
@@ -102,9 +102,8 @@ export function endIncoming(
 ): void {
   const segment = trace.entity;
   if (segment instanceof UnsampledEntity) {
-    // Adaptive sampling counts the anomalies of unsampled requests too (X-Ray: 4xx is an error,
-    // 429 a throttle and an error, 5xx a fault).
-    if ((status !== undefined && status >= 400) || error !== undefined) segment.countAnomaly();
+    // Adaptive sampling counts the anomalies of unsampled requests too.
+    if (isAnomaly(status, error !== undefined)) segment.countAnomaly();
     return;
   }
   if (segment.closed) return;

@@ -1,5 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { UnsampledEntity } from '../entity.js';
+import { isAnomaly, UnsampledEntity } from '../entity.js';
 import { recorder } from '../recorder.js';
 import { XRAY_HEADER } from '../trace-header.js';
 import { bindListenersToContext } from './bind-emitter.js';
@@ -144,9 +144,9 @@ export function traceNodeRequest(
   return trace;
 }
 
-/** `finish` of an unsampled response: a 4xx or 5xx status is an anomaly of the rule that decided. */
+/** `finish` of an unsampled response: a 5xx status is an anomaly of the rule that decided. */
 function countUnsampledAnomaly(this: ServerResponse): void {
-  if (this.statusCode < 400) return;
+  if (!isAnomaly(this.statusCode, false)) return;
   const entity = traceOf(this.req)?.entity;
   if (entity instanceof UnsampledEntity) entity.countAnomaly();
 }

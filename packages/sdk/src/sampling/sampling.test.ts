@@ -394,7 +394,7 @@ describe('sampling in the middleware', () => {
     }
   });
 
-  test('a boostable rule counts its requests’ errors and faults, sampled or not, and reports them', async () => {
+  test('a boostable rule counts its requests’ faults (5xx, uncaught exceptions), sampled or not, and reports them; 4xx are not anomalies', async () => {
     api.rules = [
       rule('boosted', 1, { SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 } }),
       rule('Default', 10000),
@@ -412,28 +412,33 @@ describe('sampling in the middleware', () => {
     const app = await APPS['node http']!({ name: 'shop' });
     try {
       // Unsampled (rate 0): a fault, a throttle, a client error, an uncaught exception and a success.
+      // Anomalies are what ADOT's SDKs count by default: a 5xx, or a failure with no status.
       for (const path of ['/status/500', '/status/429', '/status/404', '/boom', '/status/200'])
         await get(app.port, path);
-      // Boosted to 1: a sampled fault and a sampled success.
+      // Boosted to 1: a sampled fault, a sampled client error and a sampled success.
       api.targets = [
         { RuleName: 'boosted', SamplingBoost: { BoostRate: 1, BoostRateTTL: Date.now() / 1000 + 60 } },
       ];
       await sampler.refreshTargets();
       expect(api.boostStatistics.at(-1)).toEqual([
-        expect.objectContaining({ RuleName: 'boosted', ServiceName: 'shop', AnomalyCount: 4, TotalCount: 5 }),
+        expect.objectContaining({ RuleName: 'boosted', ServiceName: 'shop', AnomalyCount: 2, TotalCount: 5 }),
       ]);
       expect(api.boostStatistics.at(-1)?.[0]?.['SampledAnomalyCount']).toBe(0);
-      for (const status of [503, 200]) {
+      for (const status of [503, 404, 200]) {
         const res = await get(app.port, `/status/${status}`);
         expect(res.headers['x-amzn-trace-id']).toMatch(/Sampled=1$/);
       }
       await sampler.refreshTargets();
       expect(api.boostStatistics.at(-1)).toEqual([
-        expect.objectContaining({ AnomalyCount: 1, TotalCount: 2, SampledAnomalyCount: 1 }),
+        expect.objectContaining({ AnomalyCount: 1, TotalCount: 3, SampledAnomalyCount: 1 }),
       ]);
       await flush();
-      await collector.waitFor((docs) => docs.length === 2);
-      expect(collector.docs.map((d) => d['fault'] ?? false)).toEqual([true, false]);
+      await collector.waitFor((docs) => docs.length === 3);
+      expect(collector.docs.map((d) => [d['fault'] ?? false, d['error'] ?? false])).toEqual([
+        [true, false],
+        [false, true],
+        [false, false],
+      ]);
     } finally {
       collector.clear();
       await app.close();
