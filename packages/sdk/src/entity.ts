@@ -248,6 +248,8 @@ export class Segment extends Entity {
   declare user: string | undefined;
   /** The anomaly counts of the centralized rule that sampled this segment (adaptive sampling). */
   declare counter: AnomalyCounter | undefined;
+  /** The centralized rule that decided this trace, here or upstream; sent on in `tracestate`. */
+  declare samplingRule: string | undefined;
   annotationCount = 0;
   private readonly extras: string;
 
@@ -359,6 +361,8 @@ export class UnsampledEntity implements TraceEntity {
     private entity?: string,
     /** The anomaly counts of the centralized rule that decided not to sample (adaptive sampling). */
     private readonly counter?: AnomalyCounter,
+    /** The centralized rule that decided, here or upstream; sent on in `tracestate`. */
+    readonly samplingRule?: string,
   ) {}
   /** Counts the request as an anomaly (see `isAnomaly`) for its sampling rule. */
   countAnomaly(): void {

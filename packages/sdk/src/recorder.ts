@@ -123,13 +123,29 @@ export class Recorder implements EntitySink {
       sampled = decision.sampled;
       ruleName = decision.ruleName;
       counter = decision.counter;
+    } else if (upstream?.samplingRule !== undefined) {
+      // The caller named the rule that decided at the root: this service's anomalies count for
+      // it (adaptive sampling), as ADOT's SDKs count them.
+      counter = this.continuedTrace(upstream.samplingRule);
     }
-    if (!sampled) return new UnsampledEntity(upstream?.traceId, undefined, counter);
+    // The rule passed on downstream: the one that decided here, else the one the caller named.
+    const samplingRule = ruleName ?? upstream?.samplingRule;
+    if (!sampled) return new UnsampledEntity(upstream?.traceId, undefined, counter, samplingRule);
     const traceId = upstream?.traceId ?? newTraceId();
     const extras = ruleName === undefined ? this.extras : this.extrasForRule(ruleName);
     const segment = new Segment({ name, traceId, parentId: upstream?.parentId, sink: this, extras });
     if (counter !== undefined) segment.counter = counter;
+    if (samplingRule !== undefined) segment.samplingRule = samplingRule;
     return segment;
+  }
+
+  private continuedTrace(ruleName: string): AnomalyCounter | undefined {
+    try {
+      return this.getSampler().continuedTrace?.(ruleName);
+    } catch (err) {
+      this.drops.drop('sampler_error', (err as Error).message);
+      return undefined;
+    }
   }
 
   private decide(request: SamplingRequest): SamplingDecision {

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseDaemonAddress } from './daemon-address.js';
-import { formatTraceparent, formatXRayHeader, parseTraceparent, parseXRayHeader } from './trace-header.js';
+import {
+  formatTraceparent,
+  formatTracestate,
+  formatXRayHeader,
+  parseTraceparent,
+  parseXRayHeader,
+  ruleFromTracestate,
+} from './trace-header.js';
 
 const T = '1-5759e988-bd862e3fe1be46a994272793';
 
@@ -99,4 +106,25 @@ describe('parseDaemonAddress', () => {
       expect(parseDaemonAddress(t)).toBeUndefined();
     },
   );
+});
+
+describe('ruleFromTracestate', () => {
+  test.each([
+    ['awsxraysamplingrule=checkout', 'checkout'],
+    ['vendor=a, awsxraysamplingrule=Default ,other=b', 'Default'],
+    ['awsxraysamplingrule=rule_1-a', 'rule_1-a'],
+    ['xawsxraysamplingrule=checkout', undefined],
+    ['awsxraysamplingrule=', undefined],
+    ['awsxraysamplingrule=has space', undefined],
+    [`awsxraysamplingrule=${'r'.repeat(33)}`, undefined],
+    ['vendor=a', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%s → %s', (header, rule) => {
+    expect(ruleFromTracestate(header)).toBe(rule);
+  });
+
+  test('formatTracestate writes what ruleFromTracestate reads', () => {
+    expect(ruleFromTracestate(formatTracestate('checkout'))).toBe('checkout');
+  });
 });

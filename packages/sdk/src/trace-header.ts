@@ -11,6 +11,11 @@ export interface TraceContext {
   parentId?: string | undefined;
   /** Upstream decision: true (`1`), false (`0`) or undefined (absent or `?`: decide here). */
   sampled?: boolean | undefined;
+  /**
+   * The centralized sampling rule that decided upstream (from `tracestate`), so this service
+   * counts its anomalies for that rule (adaptive sampling).
+   */
+  samplingRule?: string | undefined;
 }
 
 /** The X-Ray header name, as SDKs send it. */
@@ -20,6 +25,12 @@ export const XRAY_HEADER_LOWER = 'x-amzn-trace-id';
 
 /** The W3C Trace Context header. */
 export const TRACEPARENT = 'traceparent';
+/** Its companion, vendor entries; Fluoro and ADOT's SDKs name the deciding sampling rule there. */
+export const TRACESTATE = 'tracestate';
+/** ADOT's `tracestate` key for the sampling rule that decided at the root of the trace. */
+const RULE_KEY = 'awsxraysamplingrule';
+/** X-Ray's rule names: letters, digits, `_` and `-`, at most 32. */
+const RULE_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
 const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
 const ENTITY_ID = /^[0-9a-f]{16}$/;
@@ -68,4 +79,21 @@ export function formatXRayHeader(traceId: string, parentId: string | undefined, 
 /** Formats a W3C `traceparent` for an X-Ray trace id. */
 export function formatTraceparent(traceId: string, parentId: string, sampled: boolean): string {
   return `00-${traceId.slice(2, 10)}${traceId.slice(11)}-${parentId}-${sampled ? '01' : '00'}`;
+}
+
+/** The sampling rule a `tracestate` names (its `awsxraysamplingrule` entry), if any. */
+export function ruleFromTracestate(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const member of header.split(',')) {
+    const eq = member.indexOf('=');
+    if (eq < 0 || member.slice(0, eq).trim() !== RULE_KEY) continue;
+    const rule = member.slice(eq + 1).trim();
+    return RULE_NAME.test(rule) ? rule : undefined;
+  }
+  return undefined;
+}
+
+/** A `tracestate` naming the rule that decided (sent beside `traceparent`). */
+export function formatTracestate(rule: string): string {
+  return `${RULE_KEY}=${rule}`;
 }

@@ -2,7 +2,7 @@ import { isAnomaly, type Segment, UnsampledEntity } from '../entity.js';
 import { capString } from '../limits.js';
 import { recorder } from '../recorder.js';
 import { wildcardMatch } from '../sampling/glob.js';
-import { formatXRayHeader, parseTraceparent, parseXRayHeader } from '../trace-header.js';
+import { formatXRayHeader, parseTraceparent, parseXRayHeader, ruleFromTracestate } from '../trace-header.js';
 
 /** Options shared by every incoming-request middleware. */
 export interface IncomingOptions {
@@ -33,6 +33,8 @@ export interface RequestInfo {
   remoteAddress: string | undefined;
   xrayHeader: string | undefined;
   traceparent: string | undefined;
+  /** W3C `tracestate`: may name the sampling rule that decided upstream. */
+  tracestate: string | undefined;
 }
 
 /** A traced request: its segment (or unsampled placeholder) and the response header value. */
@@ -63,6 +65,8 @@ export function startIncoming(info: RequestInfo, options: IncomingOptions): Inco
     let name = options.name;
     if (options.hostPattern && hostname && wildcardMatch(options.hostPattern, hostname)) name = hostname;
     const traceContext = parseXRayHeader(info.xrayHeader) ?? parseTraceparent(info.traceparent);
+    if (traceContext !== undefined && info.tracestate !== undefined)
+      traceContext.samplingRule = ruleFromTracestate(info.tracestate);
     const entity = recorder.beginSegment({
       name,
       traceContext,

@@ -48,6 +48,7 @@ interface TraceHeaders {
   forwardedFor: string | undefined;
   xray: string | undefined;
   traceparent: string | undefined;
+  tracestate: string | undefined;
 }
 
 /**
@@ -62,6 +63,7 @@ function readHeaders(req: IncomingMessage): TraceHeaders {
     forwardedFor: undefined,
     xray: undefined,
     traceparent: undefined,
+    tracestate: undefined,
   };
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -73,6 +75,7 @@ function readHeaders(req: IncomingMessage): TraceHeaders {
         break;
       case 10:
         if (found.userAgent === undefined && isNamed(name, 'user-agent')) found.userAgent = raw[i + 1];
+        else if (found.tracestate === undefined && isNamed(name, 'tracestate')) found.tracestate = raw[i + 1];
         break;
       case 11:
         if (found.traceparent === undefined && isNamed(name, 'traceparent')) found.traceparent = raw[i + 1];
@@ -120,6 +123,7 @@ export function traceNodeRequest(
       remoteAddress: req.socket?.remoteAddress,
       xrayHeader: headers.xray,
       traceparent: headers.traceparent,
+      tracestate: headers.tracestate,
     },
     options,
   );

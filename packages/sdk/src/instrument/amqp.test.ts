@@ -379,11 +379,16 @@ describeMq('traceAmqp', () => {
     });
     const root = '1-6a1b2c3d-cccccccccccccccccccccccc';
     traceSegment('unsampled-producer', () => channel.sendToQueue(queue, Buffer.from('x')), {
-      traceContext: parseXRayHeader(`Root=${root};Parent=1234567890abcdef;Sampled=0`),
+      // Decided upstream by a centralized rule, which goes on in `tracestate` (adaptive sampling).
+      traceContext: {
+        ...parseXRayHeader(`Root=${root};Parent=1234567890abcdef;Sampled=0`)!,
+        samplingRule: 'checkout',
+      },
     });
     const seen = await got.promise;
     expect(seen.header).toBe(`Root=${root};Sampled=0`);
     expect(seen.headers['traceparent']).toMatch(new RegExp(`^00-${w3c(root)}-[0-9a-f]{16}-00$`));
+    expect(seen.headers['tracestate']).toBe('awsxraysamplingrule=checkout');
     expect(seen.current.sampled).toBe(false);
     expect(seen.current.traceId).toBe(root);
     await settled();

@@ -1,13 +1,16 @@
 import { AsyncResource } from 'node:async_hooks';
 import { traceSegment } from '../capture.js';
 import type { Segment, Subsegment, TraceEntity } from '../entity.js';
+import { tracestateOf } from '../outgoing/remote.js';
 import { recorder } from '../recorder.js';
 import {
   formatTraceparent,
   formatXRayHeader,
   parseTraceparent,
   parseXRayHeader,
+  ruleFromTracestate,
   TRACEPARENT,
+  TRACESTATE,
   XRAY_HEADER,
   XRAY_HEADER_LOWER,
 } from '../trace-header.js';
@@ -242,7 +245,7 @@ function tracedPublish(original: AnyFn): AnyFn {
       const traceparent = recorder.config.traceparent
         ? formatTraceparent(context.traceId, sub?.id ?? context.id, sub !== undefined)
         : undefined;
-      sent = withHeaders(options, header, traceparent);
+      sent = withHeaders(options, header, traceparent, traceparent && tracestateOf(context));
     } catch (err) {
       recorder.drop('amqp_instrumentation_error', `amqplib publish: ${(err as Error).message}`);
     }
@@ -270,12 +273,18 @@ function startPublish(parent: Segment | Subsegment, exchange: unknown, routingKe
 }
 
 /** A copy of the publish options with the trace headers added to a copy of their `headers`. */
-function withHeaders(options: unknown, header: string, traceparent: string | undefined): PublishOptionsLike {
+function withHeaders(
+  options: unknown,
+  header: string,
+  traceparent: string | undefined,
+  tracestate: string | undefined,
+): PublishOptionsLike {
   const given = options !== null && typeof options === 'object' ? (options as PublishOptionsLike) : undefined;
   const headers: Record<string, unknown> =
     given?.headers !== null && typeof given?.headers === 'object' ? { ...given.headers } : {};
   headers[XRAY_HEADER] = header;
   if (traceparent !== undefined) headers[TRACEPARENT] = traceparent;
+  if (tracestate !== undefined) headers[TRACESTATE] = tracestate;
   return { ...given, headers };
 }
 
@@ -298,6 +307,9 @@ function consumerOf(queue: unknown, callback: AnyFn): AnyFn {
     // A message from an OpenTelemetry producer carries only `traceparent`.
     const traceContext =
       parseXRayHeader(headerOf(m, XRAY_HEADER)) ?? parseTraceparent(headerOf(m, TRACEPARENT));
+    const tracestate = headerOf(m, TRACESTATE);
+    if (traceContext !== undefined && tracestate !== undefined)
+      traceContext.samplingRule = ruleFromTracestate(tracestate);
     return traceSegment(
       settings.consumerName ?? recorder.config.name,
       (segment) => {
@@ -311,7 +323,10 @@ function consumerOf(queue: unknown, callback: AnyFn): AnyFn {
   return wrapped;
 }
 
-function headerOf(message: MessageLike, name: typeof XRAY_HEADER | typeof TRACEPARENT): string | undefined {
+function headerOf(
+  message: MessageLike,
+  name: typeof XRAY_HEADER | typeof TRACEPARENT | typeof TRACESTATE,
+): string | undefined {
   const headers = message.properties?.headers;
   if (headers === null || typeof headers !== 'object') return undefined;
   const value = name === XRAY_HEADER ? (headers[XRAY_HEADER] ?? headers[XRAY_HEADER_LOWER]) : headers[name];

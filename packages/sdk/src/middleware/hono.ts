@@ -41,6 +41,7 @@ export function honoTracing(
         remoteAddress: incoming?.socket?.remoteAddress,
         xrayHeader: headers.get('x-amzn-trace-id') ?? undefined,
         traceparent: headers.get('traceparent') ?? undefined,
+        tracestate: headers.get('tracestate') ?? undefined,
       },
       options,
     );

@@ -32,6 +32,8 @@ export function instrumentFetch(): void {
       if (!hasHeader(request.headers, 'x-amzn-trace-id') && !hasHeader(request.headers, 'traceparent')) {
         request.addHeader?.('X-Amzn-Trace-Id', call.header);
         if (call.traceparent !== undefined) request.addHeader?.('traceparent', call.traceparent);
+        if (call.tracestate !== undefined && !hasHeader(request.headers, 'tracestate'))
+          request.addHeader?.('tracestate', call.tracestate);
       }
       if (call.subsegment) calls.set(request, call.subsegment);
     } catch {

@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { recorder } from '../recorder.js';
-import { TRACEPARENT, XRAY_HEADER } from '../trace-header.js';
+import { TRACEPARENT, TRACESTATE, XRAY_HEADER } from '../trace-header.js';
 import { recordRemoteResponse, startRemoteCall } from './remote.js';
 
 type HttpModule = typeof import('node:http');
@@ -65,6 +65,8 @@ function tracedRequest(
     ) {
       req.setHeader(XRAY_HEADER, call.header);
       if (call.traceparent !== undefined) req.setHeader(TRACEPARENT, call.traceparent);
+      if (call.tracestate !== undefined && req.getHeader(TRACESTATE) === undefined)
+        req.setHeader(TRACESTATE, call.tracestate);
     }
   } catch {
     // headers given as a raw array are already serialised; the call is still recorded

@@ -1,6 +1,6 @@
-import type { Subsegment } from '../entity.js';
+import { type Subsegment, UnsampledEntity } from '../entity.js';
 import { type ContextEntity, recorder } from '../recorder.js';
-import { formatTraceparent, formatXRayHeader } from '../trace-header.js';
+import { formatTraceparent, formatTracestate, formatXRayHeader } from '../trace-header.js';
 
 /** A started downstream call: its subsegment (when sampled) and the headers to send. */
 export interface RemoteCall {
@@ -9,6 +9,8 @@ export interface RemoteCall {
   header: string;
   /** W3C `traceparent` naming the same trace, parent and decision; undefined when turned off. */
   traceparent: string | undefined;
+  /** W3C `tracestate` naming the sampling rule that decided, sent with `traceparent` when known. */
+  tracestate: string | undefined;
 }
 
 /**
@@ -24,11 +26,13 @@ export function startRemoteCall(method: string, url: URL): RemoteCall | undefine
   // The HTTP request of a traced AWS SDK call: that call's subsegment already records it.
   if ('namespace' in parent && parent.namespace === 'aws') return undefined;
   const w3c = recorder.config.traceparent;
+  const tracestate = w3c ? tracestateOf(parent) : undefined;
   if (!parent.sampled)
     return {
       subsegment: undefined,
       header: formatXRayHeader(parent.traceId, parent.id, false),
       traceparent: w3c ? formatTraceparent(parent.traceId, parent.id, false) : undefined,
+      tracestate,
     };
   const sub = parent.addSubsegment(url.hostname, 'remote');
   // X-Ray's SDKs strip the query string from recorded URLs (it may carry secrets).
@@ -39,7 +43,17 @@ export function startRemoteCall(method: string, url: URL): RemoteCall | undefine
     subsegment: sub,
     header: formatXRayHeader(sub.traceId, sub.id, true),
     traceparent: w3c ? formatTraceparent(sub.traceId, sub.id, true) : undefined,
+    tracestate,
   };
+}
+
+/**
+ * The `tracestate` for calls made from `entity`: the sampling rule that decided its trace, so a
+ * callee counts its anomalies for that rule (adaptive sampling), as ADOT's SDKs propagate it.
+ */
+export function tracestateOf(entity: ContextEntity): string | undefined {
+  const rule = entity instanceof UnsampledEntity ? entity.samplingRule : entity.segment.samplingRule;
+  return rule === undefined ? undefined : formatTracestate(rule);
 }
 
 /** Records the response status on a remote subsegment (4xx error, 429 throttle, 5xx fault). */

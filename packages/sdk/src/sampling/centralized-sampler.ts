@@ -66,7 +66,9 @@ class CentralRule implements AnomalyCounter {
   requests = 0;
   sampled = 0;
   borrows = 0;
-  // Counted by the segments this rule decided, when they end with an error or fault.
+  /** Traces another service decided under this rule that continued here (adaptive sampling). */
+  continued = 0;
+  // Counted by the segments this rule decided, or that continue its traces, when anomalies.
   anomalies = 0;
   sampledAnomalies = 0;
 
@@ -149,6 +151,16 @@ export class CentralizedSampler implements Sampler {
     return this.options.fallback.shouldSample(request, nowMs);
   }
 
+  continuedTrace(ruleName: string): AnomalyCounter | undefined {
+    for (const rule of this.rules) {
+      if (rule.name !== ruleName) continue;
+      if (!rule.boostable) return undefined;
+      rule.continued++;
+      return rule;
+    }
+    return undefined;
+  }
+
   /** Names of the rules in use, in priority order (empty until the first fetch succeeds). */
   ruleNames(): string[] {
     return this.rules.map((r) => r.name);
@@ -225,12 +237,13 @@ export class CentralizedSampler implements Sampler {
           ServiceName: (this.options.serviceName ?? '').slice(0, 64),
           Timestamp: timestamp,
           AnomalyCount: r.anomalies,
-          TotalCount: r.requests,
+          TotalCount: r.requests + r.continued,
           SampledAnomalyCount: Math.min(r.sampledAnomalies, r.anomalies),
         });
       r.requests = 0;
       r.sampled = 0;
       r.borrows = 0;
+      r.continued = 0;
       r.anomalies = 0;
       r.sampledAnomalies = 0;
       return doc;

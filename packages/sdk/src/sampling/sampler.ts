@@ -13,8 +13,8 @@ export interface SamplingRequest {
 }
 
 /**
- * Where a request's anomaly is counted for adaptive sampling: the segment that ends with an error
- * or fault (HTTP 4xx, including 429's throttle, or 5xx, or an exception) adds one.
+ * Where a request's anomaly is counted for adaptive sampling: the segment that ends as one (a 5xx
+ * or a failure with no status: `isAnomaly` in entity.ts) adds one.
  */
 export interface AnomalyCounter {
   /** Anomalous requests, sampled or not. */
@@ -41,6 +41,12 @@ export interface SamplingDecision {
 export interface Sampler {
   /** `nowMs` (epoch milliseconds) defaults to the current time; tests pass it to pin the second. */
   shouldSample(request: SamplingRequest, nowMs?: number): SamplingDecision;
+  /**
+   * A trace whose sampling another service decided under `ruleName` (named in `tracestate`)
+   * continues here: counts it for that rule and returns the rule's anomaly counter, when this
+   * sampler has the rule and it can be boosted.
+   */
+  continuedTrace?(ruleName: string): AnomalyCounter | undefined;
   /** Starts background work (polling), if any. Called once, outside any trace context. */
   start?(): void;
   /** Stops background work. Safe to call twice. */

@@ -445,6 +445,107 @@ describe('sampling in the middleware', () => {
     }
   });
 
+  test('a trace decided upstream under a boostable rule (tracestate) counts its anomalies for that rule, and passes the rule on', async () => {
+    api.rules = [
+      rule('boosted', 1, { SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 } }),
+      rule('Default', 10000),
+    ];
+    api.targets = [];
+    collector.clear();
+    configure({
+      daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
+      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
+      logger: quiet,
+      name: 'orders',
+    });
+    const sampler = recorder.samplerInUse() as CentralizedSampler;
+    expect(await sampler.refreshRules()).toBe(true);
+    await sampler.refreshTargets(); // starts the count from here
+    // What a callee of this service receives.
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    const callee = createServer((req, res) => {
+      seen.push(req.headers);
+      res.end('ok');
+    });
+    callee.listen(0, '127.0.0.1');
+    await once(callee, 'listening');
+    const calleeUrl = `http://127.0.0.1:${(callee.address() as AddressInfo).port}/`;
+    const app = await APPS['node http']!({ name: 'orders' });
+    const root = (n: number) => `Root=1-6b08f9d8-00000000000000000000000${n};Parent=53995c3f42cd8ad8`;
+    const ADOT = 'awsxraysamplingrule=boosted';
+    try {
+      await get(app.port, '/status/500', { 'x-amzn-trace-id': `${root(1)};Sampled=0`, tracestate: ADOT });
+      await get(app.port, '/status/503', {
+        'x-amzn-trace-id': `${root(2)};Sampled=1`,
+        tracestate: `vendor=x,${ADOT}`,
+      });
+      await get(app.port, '/status/200', { 'x-amzn-trace-id': `${root(3)};Sampled=0`, tracestate: ADOT });
+      // Not counted: no rule named, a rule this service does not have, a rule without a boost.
+      await get(app.port, '/status/500', { 'x-amzn-trace-id': `${root(4)};Sampled=0` });
+      await get(app.port, '/status/500', {
+        'x-amzn-trace-id': `${root(5)};Sampled=0`,
+        tracestate: 'awsxraysamplingrule=elsewhere',
+      });
+      await get(app.port, '/status/500', {
+        'x-amzn-trace-id': `${root(6)};Sampled=0`,
+        tracestate: 'awsxraysamplingrule=Default',
+      });
+      await sampler.refreshTargets();
+      expect(api.boostStatistics.at(-1)).toEqual([
+        {
+          RuleName: 'boosted',
+          ServiceName: 'orders',
+          Timestamp: expect.any(Number),
+          AnomalyCount: 2,
+          TotalCount: 3,
+          SampledAnomalyCount: 1,
+        },
+      ]);
+      // The rule goes on to this service's callees in `tracestate`, beside `traceparent`: the
+      // one named upstream, or the one that decided here.
+      await get(app.port, `/call?to=${encodeURIComponent(calleeUrl)}&via=http`, {
+        'x-amzn-trace-id': `${root(7)};Sampled=1`,
+        tracestate: ADOT,
+      });
+      await get(app.port, `/call?to=${encodeURIComponent(calleeUrl)}`, {
+        'x-amzn-trace-id': `${root(8)};Sampled=0`,
+        tracestate: ADOT,
+      });
+      await get(app.port, `/call?to=${encodeURIComponent(calleeUrl)}&via=http`);
+      await get(app.port, `/call?to=${encodeURIComponent(calleeUrl)}`, {
+        'x-amzn-trace-id': `${root(9)};Sampled=0`,
+      });
+      expect(seen.map((h) => [h['tracestate'], typeof h['traceparent']])).toEqual([
+        [ADOT, 'string'],
+        [ADOT, 'string'],
+        [ADOT, 'string'],
+        [undefined, 'string'],
+      ]);
+      configure({
+        daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
+        sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
+        logger: quiet,
+        name: 'orders',
+        traceparent: false,
+      });
+      await get(app.port, `/call?to=${encodeURIComponent(calleeUrl)}&via=http`, {
+        'x-amzn-trace-id': `${root(7)};Sampled=1`,
+        tracestate: ADOT,
+      });
+      expect(seen.at(-1)?.['tracestate']).toBeUndefined();
+      // The three sampled requests; a segment whose caller decided names no rule of its own.
+      await flush();
+      await collector.waitFor((docs) => docs.length === 3);
+      expect(
+        collector.docs.map((d) => (d['aws'] as { xray: { rule_name?: string } }).xray.rule_name),
+      ).toEqual([undefined, undefined, undefined]);
+    } finally {
+      collector.clear();
+      await app.close();
+      callee.close();
+    }
+  });
+
   test('upstream Sampled=1 wins over a rule that would not sample', async () => {
     configure({
       daemonAddress: collector.address,
