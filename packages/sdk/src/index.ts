@@ -27,6 +27,20 @@ export { DEFAULT_IGNORE_PATHS, type IncomingOptions } from './incoming/incoming.
 export { type AmqpModuleLike, type AmqpOptions, traceAmqp } from './instrument/amqp.js';
 export { type AwsClientLike, traceAwsClient } from './instrument/aws-sdk.js';
 export { type BullMQTelemetry, type BullMQTracingOptions, bullmqTracing } from './instrument/bullmq.js';
+export {
+  type GrpcClientInterceptor,
+  type GrpcClientModuleLike,
+  type GrpcMetadataLike,
+  grpcClientTracing,
+} from './instrument/grpc.js';
+export {
+  DEFAULT_GRPC_IGNORE_METHODS,
+  type GrpcServerCallLike,
+  type GrpcServerInterceptor,
+  type GrpcServerModuleLike,
+  type GrpcServerTracingOptions,
+  grpcServerTracing,
+} from './instrument/grpc-server.js';
 export { type MySQLModuleLike, type MySQLOptions, traceMySQL } from './instrument/mysql.js';
 export { type PgModuleLike, type PostgresOptions, tracePostgres } from './instrument/postgres.js';
 export { type RedisTraceOptions, traceRedis } from './instrument/redis.js';
