@@ -275,6 +275,55 @@ type Otel = {
 const otelOf = (d: Record<string, unknown>) => (d['metadata'] as { otel: Otel }).otel;
 const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
+describe('gRPC status codes', () => {
+  const flags = (d: Record<string, unknown>) => ({
+    error: d['error'] === true,
+    throttle: d['throttle'] === true,
+    fault: d['fault'] === true,
+  });
+  it.each([
+    // [kind, span status, rpc.grpc.status_code, expected]
+    ['client', 'error', 5, { error: true, throttle: false, fault: false }], // NOT_FOUND: the caller's
+    ['client', 'error', '3', { error: true, throttle: false, fault: false }], // INVALID_ARGUMENT, as a string
+    ['client', 'error', 8, { error: true, throttle: true, fault: false }], // RESOURCE_EXHAUSTED
+    ['client', 'error', 14, { error: false, throttle: false, fault: true }], // UNAVAILABLE
+    ['server', 'error', 13, { error: false, throttle: false, fault: true }], // INTERNAL
+    ['server', 'unset', 5, { error: true, throttle: false, fault: false }], // a server's NOT_FOUND is unset
+    ['server', 'unset', 0, { error: false, throttle: false, fault: false }], // OK
+    ['client', 'error', 99, { error: false, throttle: false, fault: true }], // not a gRPC code
+  ] as const)('a %s span with status %s and code %s', (kind, status, code, expected) => {
+    const d = doc(
+      span({
+        kind,
+        parentSpanId: 'aaaaaaaaaaaaaaaa',
+        status,
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.service': 'shop.Orders',
+          'rpc.method': 'Get',
+          'rpc.grpc.status_code': code,
+          'server.address': 'orders',
+        },
+      }),
+    );
+    expect(flags(d)).toEqual(expected);
+  });
+
+  it('an HTTP status still decides for a span that has one', () => {
+    const d = doc(
+      span({
+        status: 'error',
+        attributes: {
+          'http.request.method': 'POST',
+          'http.response.status_code': 503,
+          'rpc.grpc.status_code': 5,
+        },
+      }),
+    );
+    expect(flags(d)).toEqual({ error: false, throttle: false, fault: true });
+  });
+});
+
 describe('span links and events', () => {
   const LINKED = '6a1f00c2d1b4e5f60718293a4b5c6d7e';
 

@@ -10,8 +10,9 @@
  *   callee; AWS SDK calls are `namespace: "aws"`; database calls carry an `sql` block.
  *
  * HTTP semantic conventions (old and new names) fill the `http` block; the HTTP status decides
- * error (4xx), throttle (429) and fault (5xx), and a span with status ERROR and no HTTP status
- * is a fault. Exception events become the `cause`; other events (retries, log lines) are kept,
+ * error (4xx), throttle (429) and fault (5xx), a gRPC status code (`rpc.grpc.status_code`)
+ * decides the same way (see `GRPC_FAULT_CODES`), and a span with status ERROR and neither is a
+ * fault. Exception events become the `cause`; other events (retries, log lines) are kept,
  * capped, as `metadata.otel.events`, and span links are the document's `links`, as AWS's
  * awsxrayexporter writes them. The application's own scalar attributes
  * become annotations (keys with `.` and other characters written as `_`, so `annotation.cart_id`
@@ -218,9 +219,18 @@ export function spanToDocument(span: SpanInput): SegmentDocument | SpanRejection
   const http = httpBlock(a, span.kind);
   const status = http?.response?.status;
   if (http) doc['http'] = http;
+  const grpcCode = status === undefined ? grpcStatusCode(a) : undefined;
   if (status !== undefined && status >= 400 && status < 500) {
     doc['error'] = true;
     if (status === 429) doc['throttle'] = true;
+  } else if (grpcCode !== undefined) {
+    // A gRPC call: its status code decides, as Fluoro's SDK maps it. OpenTelemetry marks every
+    // non-OK client call ERROR, which would make a NOT_FOUND a fault.
+    if (GRPC_FAULT_CODES.has(grpcCode)) doc['fault'] = true;
+    else if (grpcCode !== 0) {
+      doc['error'] = true;
+      if (grpcCode === GRPC_RESOURCE_EXHAUSTED) doc['throttle'] = true;
+    }
   } else if ((status !== undefined && status >= 500) || (status === undefined && isError(span))) {
     doc['fault'] = true;
   }
@@ -396,6 +406,22 @@ function urlOf(a: Record<string, AttributeValue>, kind: SpanKind): string | unde
 function queryOf(a: Record<string, AttributeValue>): string {
   const q = text(a['url.query']);
   return q ? `?${q}` : '';
+}
+
+/**
+ * The gRPC status codes that are the server's failure (a fault), as OpenTelemetry's semantic
+ * conventions count them for server spans: UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL,
+ * UNAVAILABLE, DATA_LOSS. RESOURCE_EXHAUSTED is a throttle; any other non-OK code an error.
+ */
+const GRPC_FAULT_CODES: ReadonlySet<number> = new Set([2, 4, 12, 13, 14, 15]);
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/** `rpc.grpc.status_code` (0–16, or a code outside them as a fault's UNKNOWN), if the span has one. */
+function grpcStatusCode(a: Record<string, AttributeValue>): number | undefined {
+  const value = a['rpc.grpc.status_code'];
+  const code = typeof value === 'string' ? Number(value) : value;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 0) return undefined;
+  return code > 16 ? 2 : code;
 }
 
 function isError(span: SpanInput): boolean {
