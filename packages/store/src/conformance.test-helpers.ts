@@ -5,6 +5,7 @@
 import { parseDocument, type SegmentDocument, toSpanRows } from '@fluoro/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { graphStatsConformance } from './graph-stats.conformance.test-helpers.js';
+import { segmentsConformance } from './segments.conformance.test-helpers.js';
 import type { IngestedDocument, Store } from './store.js';
 
 export interface StoreFactory {
@@ -80,6 +81,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     const t0 = 1_800_000_000;
 
     graphStatsConformance(fresh, { ingested, traceId, entityId }, t0);
+    segmentsConformance(fresh, { ingested, traceId, entityId }, t0);
 
     it('keeps the raw documents and their span rows with annotations', async () => {
       const s = await fresh();

@@ -1,6 +1,7 @@
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse/clickhouse-store.js';
 export { ClickHouseError, StoreUnavailableError } from './clickhouse/errors.js';
 export { DuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.js';
+export { MAX_SEGMENT_PAGE } from './segment-page.js';
 export type {
   Dialect,
   GraphQuery,
@@ -13,6 +14,11 @@ export type {
   SamplingRuleRecord,
   SamplingStatisticsRecord,
   SamplingStatisticsSum,
+  SegmentCursor,
+  SegmentOutcome,
+  SegmentPage,
+  SegmentQuery,
+  SegmentSummary,
   SqlPredicate,
   Store,
   TimeRangeType,

@@ -52,6 +52,55 @@ export interface TracePage {
   more: boolean;
 }
 
+/** What a segment's flags and HTTP status say happened, as the service graph counts it (`toOutcome`, @fluoro/model). */
+export type SegmentOutcome = 'ok' | 'error' | 'fault' | 'throttle';
+
+/** Where a page of segments resumes: the last row of the previous page (exclusive). */
+export interface SegmentCursor {
+  startUs: number;
+  traceId: string;
+  id: string;
+}
+
+/** The segments (not subsegments, not inferred) of one service that started in [startUs, endUs). */
+export interface SegmentQuery {
+  /** The segment name, i.e. the service's name, matched exactly. */
+  service: string;
+  startUs: number;
+  endUs: number;
+  /** Newest first; the page holds at most this many segments. */
+  limit: number;
+  /** Only segments with this outcome (`toOutcome`: fault, then throttle, then error, else ok). */
+  outcome?: SegmentOutcome;
+  /** Resume after this segment, from the previous page's last row. */
+  before?: SegmentCursor;
+}
+
+/** One invocation of a service: a segment's identity, timing and outcome. */
+export interface SegmentSummary {
+  traceId: string;
+  id: string;
+  name: string;
+  startUs: number;
+  /** end − start in µs; null while the segment is in progress. */
+  durationUs: number | null;
+  inProgress: boolean;
+  outcome: SegmentOutcome;
+  error: boolean;
+  fault: boolean;
+  throttle: boolean;
+  httpMethod: string | null;
+  httpUrl: string | null;
+  httpStatus: number | null;
+}
+
+export interface SegmentPage {
+  /** Newest start first, ties by trace id, then segment id, descending. The newest version of each segment only. */
+  segments: SegmentSummary[];
+  /** Whether more matching segments follow this page. */
+  more: boolean;
+}
+
 /** The service graph's aggregates over a time range, optionally for the traces a filter matches. */
 export interface GraphQuery extends GraphStatsQuery {
   /** Restricts to traces matching a filter expression (a group's), compiled for the store's dialect. */
@@ -76,6 +125,8 @@ export interface Store {
   getSpans(traceIds: string[]): Promise<SpanRow[]>;
   /** Finds traces in a time range, newest first, a page at a time. */
   findTraces(query: TraceQuery): Promise<TracePage>;
+  /** One service's segments in a time range, newest first, a page at a time (every invocation, not only trace roots). */
+  findSegments(query: SegmentQuery): Promise<SegmentPage>;
   /**
    * The service graph's aggregates for entities that started in the range, computed by the
    * store (in SQL): exactly what `toGraphStats` (@fluoro/model) computes from the same traces'

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { fromSpanRecord, SPAN_COLUMNS } from '../duckdb/span-record.js';
+import { toSegmentPage } from '../segment-page.js';
 import type {
   GraphQuery,
   GroupRecord,
@@ -11,6 +12,8 @@ import type {
   SamplingRuleRecord,
   SamplingStatisticsRecord,
   SamplingStatisticsSum,
+  SegmentPage,
+  SegmentQuery,
   Store,
   TracePage,
   TraceQuery,
@@ -33,6 +36,7 @@ import {
   SPAN_EXTRA_COLUMN_TYPES,
   TRACE_HOUR_COLUMNS,
 } from './schema.js';
+import { segmentsSql } from './segments-sql.js';
 import { bindParams, type SqlParam } from './sql-literal.js';
 
 export interface ClickHouseStoreOptions {
@@ -234,6 +238,11 @@ export class ClickHouseStore implements Store {
       scanned: Number(counted[0]?.scanned ?? 0),
       more: rows.length > q.limit,
     };
+  }
+
+  async findSegments(q: SegmentQuery): Promise<SegmentPage> {
+    const { sql, params } = segmentsSql(q);
+    return toSegmentPage(await this.select<Record<string, unknown>>(sql, params), q.limit);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { GraphStatRow, SpanRow, StoredDocument } from '@fluoro/model';
 import { RecentDocuments } from '../recent-documents.js';
+import { toSegmentPage } from '../segment-page.js';
 import type {
   GraphQuery,
   GroupRecord,
@@ -11,6 +12,8 @@ import type {
   SamplingRuleRecord,
   SamplingStatisticsRecord,
   SamplingStatisticsSum,
+  SegmentPage,
+  SegmentQuery,
   Store,
   TracePage,
   TraceQuery,
@@ -22,6 +25,7 @@ import { deleteOlderThan, type RetentionResult } from './duckdb-retention.js';
 import { DuckDbSamplingRules } from './duckdb-sampling-rules.js';
 import { DuckDbSamplingStatistics } from './duckdb-sampling-statistics.js';
 import { DUCKDB_SCHEMA } from './schema.js';
+import { segmentsSql } from './segments-sql.js';
 import { fromSpanRecord, SPAN_COLUMNS, SPAN_EXTRA_COLUMNS } from './span-record.js';
 import {
   byTraceEpochs,
@@ -363,6 +367,13 @@ export class DuckDbStore implements Store {
       scanned,
       more: rows.length > q.limit,
     };
+  }
+
+  async findSegments(q: SegmentQuery): Promise<SegmentPage> {
+    if (this.closed) throw new Error('store is closed');
+    const { sql, params } = segmentsSql(q);
+    const r = await this.reader.runAndReadAll(sql, params);
+    return toSegmentPage(r.getRowObjectsJS(), q.limit);
   }
 
   putGroup(group: GroupRecord): Promise<void> {
