@@ -139,6 +139,7 @@ describe('fluoro up with an auth token', () => {
       ['GET', '/api/stats'],
       ['GET', '/api/service-stats'],
       ['GET', `/api/service-times?traceId=${putTraceId}`],
+      ['GET', '/api/segments?service=auth-test'],
     ];
     for (const [method, path, body] of routes) {
       const init = { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
@@ -341,6 +342,7 @@ describe('fluoro up with a read-only token', () => {
       ['GET', '/api/stats'],
       ['GET', '/api/service-stats'],
       ['GET', `/api/service-times?traceId=${traceId}`],
+      ['GET', '/api/segments?service=ro-svc'],
     ];
     // The trace is stored first (ingest writes in the background), so a route that answers 404
     // for a trace it does not have yet (service-times) is asked once it is there.

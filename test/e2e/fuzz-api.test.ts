@@ -151,6 +151,7 @@ function apiFuzzSuite(start: () => Promise<RunningFluoro>): void {
       for (const path of [
         `/api/service-stats?start=${pick()}&end=${pick()}&buckets=${pick()}&group=${pick()}`,
         `/api/service-times?traceId=${pick()}`,
+        `/api/segments?service=${pick()}&start=${pick()}&end=${pick()}&limit=${pick()}&outcome=${pick()}&before=${pick()}`,
       ]) {
         const r = await fetch(`${fluoro.httpUrl}${path}`);
         expectHandled(path, { status: r.status, text: await r.text() });

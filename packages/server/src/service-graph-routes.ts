@@ -1,4 +1,5 @@
 import type { Store } from '@fluoro/store';
+import { getSegments } from './fluoro-api/segments.js';
 import { getServiceStats, getServiceTimes } from './fluoro-api/service-stats.js';
 import type { Router } from './http/router.js';
 import { getServiceGraph } from './xray-api/service-graph.js';
@@ -17,5 +18,6 @@ export function registerServiceGraphRoutes(router: Router, store: Store): Router
     .post('/TraceGraph', getTraceGraph(store), read)
     .post('/TimeSeriesServiceStatistics', getTimeSeriesServiceStatistics(store), read)
     .get('/api/service-stats', getServiceStats(store), read)
-    .get('/api/service-times', getServiceTimes(store), read);
+    .get('/api/service-times', getServiceTimes(store), read)
+    .get('/api/segments', getSegments(store), read);
 }

@@ -1,0 +1,80 @@
+import { MAX_SEGMENT_PAGE, type SegmentCursor, type SegmentOutcome, type Store } from '@fluoro/store';
+import { invalidRequest } from '../http/api-error.js';
+import type { RequestContext } from '../http/router.js';
+
+/** Range used when `start`/`end` are absent: the last hour. */
+const DEFAULT_RANGE_S = 3600;
+/** Rows per page when `limit` is absent. */
+const DEFAULT_LIMIT = 100;
+const OUTCOMES: readonly SegmentOutcome[] = ['ok', 'error', 'fault', 'throttle'];
+
+/**
+ * GET /api/segments?service=&start=&end=&limit=&outcome=&before= — every invocation of one
+ * service: its segments (trace roots or not) that started in [start, end) (epoch seconds;
+ * default the last hour), newest first, `limit` per page (default 100, at most 1000),
+ * optionally of one outcome. `next` is the `before` of the following page, present while more
+ * remain. Bad parameters are a 400 naming the parameter.
+ */
+export function getSegments(store: Store) {
+  return async ({ url }: RequestContext) => {
+    const q = url.searchParams;
+    const service = q.get('service');
+    if (!service) throw invalidRequest('service is required: a service (segment) name');
+    const endS = optionalSeconds(q.get('end'), 'end') ?? Date.now() / 1000;
+    const startS = optionalSeconds(q.get('start'), 'start') ?? endS - DEFAULT_RANGE_S;
+    if (endS <= startS) throw invalidRequest('end must be after start');
+    const limit = optionalLimit(q.get('limit'));
+    const outcome = q.get('outcome') || undefined;
+    if (outcome !== undefined && !OUTCOMES.includes(outcome as SegmentOutcome))
+      throw invalidRequest(`outcome must be one of ${OUTCOMES.join(', ')}`);
+    const token = q.get('before') || undefined;
+    const before = token === undefined ? undefined : fromCursor(token);
+    const page = await store.findSegments({
+      service,
+      startUs: Math.round(startS * 1e6),
+      endUs: Math.round(endS * 1e6),
+      limit,
+      ...(outcome ? { outcome: outcome as SegmentOutcome } : {}),
+      ...(before ? { before } : {}),
+    });
+    const last = page.segments.at(-1);
+    return {
+      service,
+      start: startS,
+      end: endS,
+      segments: page.segments,
+      ...(page.more && last ? { next: toCursor(last) } : {}),
+    };
+  };
+}
+
+/** The opaque `next`/`before` token: the last row's start, trace id and segment id. */
+export function toCursor(c: SegmentCursor): string {
+  return Buffer.from(JSON.stringify([c.startUs, c.traceId, c.id])).toString('base64url');
+}
+
+function fromCursor(token: string): SegmentCursor {
+  try {
+    const [startUs, traceId, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (Number.isSafeInteger(startUs) && typeof traceId === 'string' && typeof id === 'string')
+      return { startUs: startUs as number, traceId, id };
+  } catch {
+    // fall through
+  }
+  throw invalidRequest('before must be a next cursor this server returned');
+}
+
+function optionalSeconds(v: string | null, name: string): number | undefined {
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1e11) throw invalidRequest(`${name} must be epoch seconds`);
+  return n;
+}
+
+function optionalLimit(v: string | null): number {
+  if (v === null || v === '') return DEFAULT_LIMIT;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SEGMENT_PAGE)
+    throw invalidRequest(`limit must be an integer from 1 to ${MAX_SEGMENT_PAGE}`);
+  return n;
+}
