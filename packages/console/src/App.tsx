@@ -5,6 +5,7 @@ import { SignIn } from './components/SignIn.js';
 import { isTyping } from './is-typing.js';
 import { parseTraceIdInput } from './model/trace-id.js';
 import { AnalyticsPage } from './pages/AnalyticsPage.js';
+import { InvocationsPage } from './pages/InvocationsPage.js';
 import { ServiceMapPage } from './pages/ServiceMapPage.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { TraceDetailPage } from './pages/TraceDetailPage.js';
@@ -14,7 +15,7 @@ import { useTheme } from './theme.js';
 
 const NAV = [
   { href: '/', label: 'Traces', match: (p: string) => p === '/' || p.startsWith('/trace/') },
-  { href: '/map', label: 'Service map', match: (p: string) => p === '/map' },
+  { href: '/map', label: 'Service map', match: (p: string) => p === '/map' || p.startsWith('/service/') },
   { href: '/analytics', label: 'Analytics', match: (p: string) => p === '/analytics' },
   { href: '/settings', label: 'Settings', match: (p: string) => p === '/settings' },
 ];
@@ -65,11 +66,14 @@ export function App() {
   };
 
   const traceMatch = /^\/trace\/([^/]+)$/.exec(loc.path);
+  const serviceMatch = /^\/service\/([^/]+)$/.exec(loc.path);
   let page: ReactElement;
   if (traceMatch)
     page = (
       <TraceDetailPage key={traceMatch[1]} traceId={decodeURIComponent(traceMatch[1]!)} params={loc.params} />
     );
+  else if (serviceMatch)
+    page = <InvocationsPage service={decodeURIComponent(serviceMatch[1]!)} params={loc.params} />;
   else if (loc.path === '/map') page = <ServiceMapPage params={loc.params} />;
   else if (loc.path === '/analytics') page = <AnalyticsPage params={loc.params} />;
   else if (loc.path === '/settings') page = <SettingsPage />;

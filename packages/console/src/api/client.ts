@@ -281,3 +281,49 @@ export async function checkToken(token: string): Promise<{ role: AuthRole | unde
   const { role } = (await res.json()) as { role?: unknown };
   return { role: role === 'full' || role === 'read-only' ? role : undefined };
 }
+
+/** One invocation of a service (a segment) as `GET /api/segments` lists it. */
+export interface SegmentRow {
+  traceId: string;
+  id: string;
+  name: string;
+  startUs: number;
+  /** null while in progress. */
+  durationUs: number | null;
+  inProgress: boolean;
+  outcome: 'ok' | 'error' | 'fault' | 'throttle';
+  httpMethod: string | null;
+  httpUrl: string | null;
+  httpStatus: number | null;
+}
+
+export interface SegmentsPage {
+  segments: SegmentRow[];
+  /** Pass as `before` for the next (older) page; absent when none remain. */
+  next?: string;
+}
+
+/** One page of a service's segments, newest first (`GET /api/segments`). Times in epoch milliseconds. */
+export async function getSegments(
+  q: { service: string; startMs: number; endMs: number; outcome?: string; before?: string; limit?: number },
+  signal?: AbortSignal,
+): Promise<SegmentsPage> {
+  const href = `/api/segments?${new URLSearchParams({
+    service: q.service,
+    start: String(q.startMs / 1000),
+    end: String(q.endMs / 1000),
+    ...(q.limit ? { limit: String(q.limit) } : {}),
+    ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.before ? { before: q.before } : {}),
+  })}`;
+  const res = await fetch(href, { headers: authHeaders(), ...(signal ? { signal } : {}) });
+  noteAuthStatus(res.status, res.headers.get('x-amzn-errortype'));
+  const json = (await res.json().catch(() => ({}))) as SegmentsPage & { message?: string };
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      res.headers.get('x-amzn-errortype') ?? 'Error',
+      json.message ?? `HTTP ${res.status}`,
+    );
+  return json;
+}

@@ -213,6 +213,18 @@ export function ServiceMapPage({ params }: { params: URLSearchParams }) {
                 >
                   Analytics
                 </Link>
+                {node?.kind === 'service' && (
+                  <>
+                    {' '}
+                    <Link
+                      className="button"
+                      data-testid="view-invocations"
+                      href={toHref(`/service/${encodeURIComponent(node.name)}`, rangeParams)}
+                    >
+                      View invocations
+                    </Link>
+                  </>
+                )}
               </p>
             </aside>
           )}
