@@ -1,12 +1,17 @@
 /**
- * GET /api/segments against a real `fluoro up`: a request trace whose email job runs in a worker
+ * GET /api/segments against a real `fluoro up`, on DuckDB and on a real clickhouse-server: a request trace whose email job runs in a worker
  * segment of its own (a queue consumer continuing the request's trace) is listed under the
  * worker's name with the job's own duration and fault, a page at a time, filtered by outcome;
  * bad parameters are a 400 that names them.
  */
 import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  findClickHouseServer,
+  startClickHouse,
+} from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
+import { requireOrSkip } from '../helpers/require-or-skip.js';
 
 interface Row {
   traceId: string;
@@ -26,8 +31,27 @@ interface Answer {
   next?: string;
 }
 
-describe('GET /api/segments on fluoro up', () => {
+/** The same answers from each store: DuckDB, and a real clickhouse-server. */
+interface Backing {
+  args: string[];
+  dispose(): Promise<void>;
+}
+const STORES: [string, () => Promise<Backing>][] = [
+  ['DuckDB', async () => ({ args: [], dispose: async () => {} })],
+];
+if (requireOrSkip(findClickHouseServer() !== undefined, 'clickhouse-server')) {
+  STORES.push([
+    'ClickHouse',
+    async () => {
+      const ch = await startClickHouse();
+      return { args: ['--store', 'clickhouse', '--clickhouse-url', ch.url], dispose: () => ch.dispose() };
+    },
+  ]);
+}
+
+describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBacking) => {
   let fluoro: RunningFluoro;
+  let backing: Backing;
   const t0 = Math.floor(Date.now() / 1000) - 600;
   const trace = (i: number) => `1-${(t0 + i).toString(16)}-${i.toString(16).padStart(24, 'a')}`;
   const range = `start=${t0 - 1}&end=${t0 + 100}`;
@@ -37,7 +61,8 @@ describe('GET /api/segments on fluoro up', () => {
   };
 
   beforeAll(async () => {
-    fluoro = await startFluoro();
+    backing = await openBacking();
+    fluoro = await startFluoro({ args: backing.args });
     const docs: object[] = [
       {
         trace_id: trace(1),
@@ -80,6 +105,7 @@ describe('GET /api/segments on fluoro up', () => {
 
   afterAll(async () => {
     await fluoro?.dispose();
+    await backing?.dispose();
   });
 
   it("lists the worker's job inside the request's trace with its own duration and fault", async () => {
