@@ -163,6 +163,7 @@ describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBackin
   it.each([
     ['', /service is required/],
     [`service=x&start=abc`, /start must be epoch seconds/],
+    [`service=x&end=99999999999`, /end must be epoch seconds from 1970 to 2106/],
     [`service=x&start=10&end=5`, /end must be after start/],
     [`service=x&limit=0`, /limit must be an integer from 1 to 1000/],
     [`service=x&limit=1001`, /limit must be an integer from 1 to 1000/],

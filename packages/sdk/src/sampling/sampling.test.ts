@@ -352,6 +352,25 @@ describe('sampling in the middleware', () => {
     await new Promise<void>((resolve) => api.server.close(() => resolve()));
   });
 
+  /** Centralized rules `boosted` (with a SamplingRateBoost, matching everything) and `Default`, applied, for service `name`. */
+  async function boostedRuleAnd(name: string): Promise<CentralizedSampler> {
+    api.rules = [
+      rule('boosted', 1, { SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 } }),
+      rule('Default', 10000),
+    ];
+    api.targets = [];
+    collector.clear();
+    configure({
+      daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
+      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
+      logger: quiet,
+      name,
+    });
+    const sampler = recorder.samplerInUse() as CentralizedSampler;
+    expect(await sampler.refreshRules()).toBe(true);
+    return sampler;
+  }
+
   test('centralized rules polled from the daemon address decide which requests are recorded', async () => {
     api.rules = [rule('skip-status', 1, { URLPath: '/status/*' }), rule('Default', 10000, { FixedRate: 1 })];
     configure({
@@ -395,20 +414,7 @@ describe('sampling in the middleware', () => {
   });
 
   test('a boostable rule counts its requests’ faults (5xx, uncaught exceptions), sampled or not, and reports them; 4xx are not anomalies', async () => {
-    api.rules = [
-      rule('boosted', 1, { SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 } }),
-      rule('Default', 10000),
-    ];
-    api.targets = [];
-    collector.clear();
-    configure({
-      daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
-      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
-      logger: quiet,
-      name: 'shop',
-    });
-    const sampler = recorder.samplerInUse() as CentralizedSampler;
-    expect(await sampler.refreshRules()).toBe(true);
+    const sampler = await boostedRuleAnd('shop');
     const app = await APPS['node http']!({ name: 'shop' });
     try {
       // Unsampled (rate 0): a fault, a throttle, a client error, an uncaught exception and a success.
@@ -446,20 +452,7 @@ describe('sampling in the middleware', () => {
   });
 
   test('a trace decided upstream under a boostable rule (tracestate) counts its anomalies for that rule, and passes the rule on', async () => {
-    api.rules = [
-      rule('boosted', 1, { SamplingRateBoost: { MaxRate: 1, CooldownWindowMinutes: 1 } }),
-      rule('Default', 10000),
-    ];
-    api.targets = [];
-    collector.clear();
-    configure({
-      daemonAddress: `udp:${collector.address} tcp:127.0.0.1:${api.port}`,
-      sampling: { rules: { version: 2, default: { fixed_target: 0, rate: 0 } } },
-      logger: quiet,
-      name: 'orders',
-    });
-    const sampler = recorder.samplerInUse() as CentralizedSampler;
-    expect(await sampler.refreshRules()).toBe(true);
+    const sampler = await boostedRuleAnd('orders');
     await sampler.refreshTargets(); // starts the count from here
     // What a callee of this service receives.
     const seen: Record<string, string | string[] | undefined>[] = [];

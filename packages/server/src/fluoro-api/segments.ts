@@ -1,5 +1,6 @@
 import { MAX_SEGMENT_PAGE, type SegmentCursor, type SegmentOutcome, type Store } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
+import { optionalEpochSeconds } from '../http/read-input.js';
 import type { RequestContext } from '../http/router.js';
 
 /** Range used when `start`/`end` are absent: the last hour. */
@@ -20,8 +21,8 @@ export function getSegments(store: Store) {
     const q = url.searchParams;
     const service = q.get('service');
     if (!service) throw invalidRequest('service is required: a service (segment) name');
-    const endS = optionalSeconds(q.get('end'), 'end') ?? Date.now() / 1000;
-    const startS = optionalSeconds(q.get('start'), 'start') ?? endS - DEFAULT_RANGE_S;
+    const endS = optionalEpochSeconds(q.get('end'), 'end') ?? Date.now() / 1000;
+    const startS = optionalEpochSeconds(q.get('start'), 'start') ?? endS - DEFAULT_RANGE_S;
     if (endS <= startS) throw invalidRequest('end must be after start');
     const limit = optionalLimit(q.get('limit'));
     const outcome = q.get('outcome') || undefined;
@@ -62,13 +63,6 @@ function fromCursor(token: string): SegmentCursor {
     // fall through
   }
   throw invalidRequest('before must be a next cursor this server returned');
-}
-
-function optionalSeconds(v: string | null, name: string): number | undefined {
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 1e11) throw invalidRequest(`${name} must be epoch seconds`);
-  return n;
 }
 
 function optionalLimit(v: string | null): number {

@@ -1,6 +1,7 @@
 import { DEFAULT_DISTRIBUTION_MS, toServiceStats, toServiceTimes, toXRayTraceId } from '@fluoro/model';
 import type { Store } from '@fluoro/store';
 import { ApiError, invalidRequest } from '../http/api-error.js';
+import { optionalEpochSeconds } from '../http/read-input.js';
 import type { RequestContext } from '../http/router.js';
 import { groupFilter, loadGraphStats } from '../xray-api/graph-source.js';
 
@@ -18,8 +19,8 @@ const MAX_DISTRIBUTION_BOUNDS = 100;
 export function getServiceStats(store: Store) {
   return async ({ url }: RequestContext) => {
     const q = url.searchParams;
-    const endS = optionalSeconds(q.get('end'), 'end') ?? Date.now() / 1000;
-    const startS = optionalSeconds(q.get('start'), 'start') ?? endS - DEFAULT_RANGE_S;
+    const endS = optionalEpochSeconds(q.get('end'), 'end') ?? Date.now() / 1000;
+    const startS = optionalEpochSeconds(q.get('start'), 'start') ?? endS - DEFAULT_RANGE_S;
     if (endS <= startS) throw invalidRequest('end must be after start');
     const bounds = distributionBounds(q.get('buckets'));
     const group = q.get('group');
@@ -43,13 +44,6 @@ export function getServiceTimes(store: Store) {
     if (rows.length === 0) throw new ApiError(404, 'ResourceNotFoundException', `no trace ${traceId}`);
     return toServiceTimes(rows);
   };
-}
-
-function optionalSeconds(v: string | null, name: string): number | undefined {
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw invalidRequest(`${name} must be epoch seconds`);
-  return n;
 }
 
 function distributionBounds(v: string | null): number[] {

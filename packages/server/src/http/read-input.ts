@@ -41,10 +41,10 @@ export function requiredStringArray(
   return v as string[];
 }
 
-/** An AWS timestamp member (epoch seconds) as integer microseconds. */
 /** Epoch seconds past the last time stored (2^32 s, in 2106; ingest refuses later times too). */
 const MAX_EPOCH_SECONDS = 2 ** 32;
 
+/** An AWS timestamp member (epoch seconds) as integer microseconds. */
 export function requiredEpochUs(o: Record<string, unknown>, key: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v))
@@ -61,4 +61,16 @@ export function optionalString(o: Record<string, unknown>, key: string): string 
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalidRequest(`${key} must be a string`);
   return v;
+}
+
+/**
+ * A query parameter in epoch seconds (`start`, `end` of Fluoro's own routes), or undefined when
+ * absent; 1970 to 2106, as the AWS members above.
+ */
+export function optionalEpochSeconds(v: string | null, name: string): number | undefined {
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n >= MAX_EPOCH_SECONDS)
+    throw invalidRequest(`${name} must be epoch seconds from 1970 to 2106`);
+  return n;
 }
