@@ -55,6 +55,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
           end_time: t0 + 2.75,
           fault: true,
           cause: { exceptions: [{ message: 'SMTP refused' }] },
+          annotations: { job_id: 'mail-17', attempt: 3 },
         },
         {
           trace_id: okTrace,
@@ -109,6 +110,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
             tr.getAttribute('data-segment-id'),
             tr.querySelector('.badge')?.textContent ?? '',
             tr.querySelector('[data-testid="invocation-duration"]')?.textContent ?? '',
+            [...tr.querySelectorAll('.chip')].map((c) => c.textContent).join(' '),
           ]),
         );
 
@@ -121,19 +123,20 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
       await page.getByTestId('view-invocations').click();
       await poll(() => page.url()).toBe(`${fluoro.httpUrl}/service/email-worker?last=1h`);
       expect(await page.getByTestId('invocations-service').textContent()).toBe('email-worker');
-      // Newest first; the failed job shows its own 750 ms and Fault, though its trace's request succeeded.
+      // Newest first; the failed job shows its own 750 ms and Fault, though its trace's request
+      // succeeded, and the annotations that tell it from other jobs.
       await poll(rows).toEqual([
-        [okJob, 'OK', '50.0 ms'],
-        [failedJob, 'Fault', '750 ms'],
+        [okJob, 'OK', '50.0 ms', ''],
+        [failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3'],
       ]);
 
       await page.getByTestId('outcome-filter').selectOption('fault');
       await poll(() => page.url()).toBe(`${fluoro.httpUrl}/service/email-worker?last=1h&outcome=fault`);
-      await poll(rows).toEqual([[failedJob, 'Fault', '750 ms']]);
+      await poll(rows).toEqual([[failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3']]);
       await page.getByTestId('outcome-filter').selectOption('error');
       await poll(() => page.getByTestId('invocation-count').textContent()).toBe('0 invocations');
       await page.getByTestId('outcome-filter').selectOption('fault');
-      await poll(rows).toEqual([[failedJob, 'Fault', '750 ms']]);
+      await poll(rows).toEqual([[failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3']]);
 
       // The trace id opens the trace with the job's row selected.
       const link = page.getByTestId('invocation-table').getByRole('link', { name: failedTrace });

@@ -1,7 +1,7 @@
 /**
  * GET /api/segments against a real `fluoro up`, on DuckDB and on a real clickhouse-server: a request trace whose email job runs in a worker
  * segment of its own (a queue consumer continuing the request's trace) is listed under the
- * worker's name with the job's own duration and fault, a page at a time, filtered by outcome;
+ * worker's name with the job's own duration, fault and annotations, a page at a time, filtered by outcome;
  * bad parameters are a 400 that names them.
  */
 import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
@@ -24,6 +24,7 @@ interface Row {
   httpMethod: string | null;
   httpUrl: string | null;
   httpStatus: number | null;
+  annotations: Record<string, string | number | boolean>;
 }
 interface Answer {
   service: string;
@@ -83,6 +84,7 @@ describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBackin
         start_time: t0 + 2,
         end_time: t0 + 2.75,
         fault: true,
+        annotations: { queue: 'email', attempt: 2, retried: true },
       },
     ];
     // Three more jobs that went well, each in a trace of its own.
@@ -127,6 +129,8 @@ describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBackin
         httpMethod: null,
         httpUrl: null,
         httpStatus: null,
+        // What tells one job from another.
+        annotations: { queue: 'email', attempt: 2, retried: true },
       },
     ]);
     expect(body.next).toBeUndefined();
@@ -135,6 +139,7 @@ describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBackin
     expect(
       api.body.segments.map((r) => [r.outcome, r.httpMethod, r.httpUrl, r.httpStatus, r.durationUs]),
     ).toEqual([['ok', 'POST', 'http://shop/orders', 202, 200_000]]);
+    expect(api.body.segments[0]?.annotations).toEqual({});
   });
 
   it('pages newest first with next, and filters by outcome', async () => {

@@ -295,6 +295,8 @@ export interface SegmentRow {
   httpMethod: string | null;
   httpUrl: string | null;
   httpStatus: number | null;
+  /** The segment's annotations. */
+  annotations: Record<string, string | number | boolean>;
 }
 
 export interface SegmentsPage {

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { getSegments, type SegmentRow } from '../api/client.js';
+import { AnnotationChips } from '../components/AnnotationChips.js';
 import { OutcomeBadge } from '../components/OutcomeBadge.js';
 import { RangePicker } from '../components/RangePicker.js';
 import type { Outcome } from '../model/outcome.js';
@@ -137,6 +138,7 @@ function InvocationTable({ rows }: { rows: SegmentRow[] }) {
             <th className="num">Duration</th>
             <th>Invocation</th>
             <th>Trace id</th>
+            <th>Annotations</th>
           </tr>
         </thead>
         <tbody>
@@ -157,6 +159,9 @@ function InvocationTable({ rows }: { rows: SegmentRow[] }) {
               </td>
               <td className="mono">
                 <Link href={toHref(`/trace/${r.traceId}`, { row: r.id })}>{r.traceId}</Link>
+              </td>
+              <td className="annotations">
+                <AnnotationChips annotations={Object.entries(r.annotations).map(([k, v]) => [k, [v]])} />
               </td>
             </tr>
           ))}

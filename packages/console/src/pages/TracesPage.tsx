@@ -1,6 +1,7 @@
 import type { TraceSummary } from '@fluoro/model/browser';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, getTraceSummaries } from '../api/client.js';
+import { AnnotationChips } from '../components/AnnotationChips.js';
 import { DistributionChart } from '../components/DistributionChart.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { GroupSelect } from '../components/GroupSelect.js';
@@ -239,15 +240,12 @@ function TraceTable({ summaries }: { summaries: TraceSummary[] }) {
               <td className="num">{formatSeconds(s.Duration)}</td>
               <td className="services">{s.ServiceIds.map((x) => x.Name).join(', ')}</td>
               <td className="annotations">
-                <div className="chips">
-                  {Object.entries(s.Annotations)
-                    .slice(0, 4)
-                    .map(([k, vs]) => (
-                      <span className="chip" key={k} title={k}>
-                        {k}={vs.map((v) => String(Object.values(v.AnnotationValue)[0])).join('|')}
-                      </span>
-                    ))}
-                </div>
+                <AnnotationChips
+                  annotations={Object.entries(s.Annotations).map(([k, vs]) => [
+                    k,
+                    vs.map((v) => Object.values(v.AnnotationValue)[0]),
+                  ])}
+                />
               </td>
             </tr>
           ))}

@@ -1,3 +1,4 @@
+import type { AnnotationValue } from '@fluoro/model';
 import { MAX_SEGMENT_PAGE, type SegmentCursor, type SegmentOutcome, type Store } from '@fluoro/store';
 import { invalidRequest } from '../http/api-error.js';
 import { optionalEpochSeconds } from '../http/read-input.js';
@@ -43,10 +44,30 @@ export function getSegments(store: Store) {
       service,
       start: startS,
       end: endS,
-      segments: page.segments,
+      segments: await withAnnotations(store, page.segments),
       ...(page.more && last ? { next: toCursor(last) } : {}),
     };
   };
+}
+
+/**
+ * Each row with its segment's annotations (`{key: value}`): what tells one worker job from
+ * another (`job_id`, `queue`). Read from the page's traces' span rows, as GetTraceSummaries
+ * reads them, in one call.
+ */
+async function withAnnotations<T extends { traceId: string; id: string }>(
+  store: Store,
+  rows: T[],
+): Promise<(T & { annotations: Record<string, AnnotationValue> })[]> {
+  if (rows.length === 0) return [];
+  const byEntity = new Map<string, Record<string, AnnotationValue>>();
+  for (const span of await store.getSpans([...new Set(rows.map((r) => r.traceId))])) {
+    if (span.annotations.length === 0) continue;
+    const annotations: Record<string, AnnotationValue> = {};
+    for (const a of span.annotations) annotations[a.key] = a.value;
+    byEntity.set(`${span.traceId}/${span.id}`, annotations);
+  }
+  return rows.map((r) => ({ ...r, annotations: byEntity.get(`${r.traceId}/${r.id}`) ?? {} }));
 }
 
 /** The opaque `next`/`before` token: the last row's start, trace id and segment id. */
