@@ -109,7 +109,7 @@ export interface GraphQuery extends GraphStatsQuery {
 
 /**
  * Where traces live. Every implementation passes the conformance suite in
- * `store-conformance.ts`; nothing above this interface knows which one it talks to.
+ * `conformance.test-helpers.ts`; nothing above this interface knows which one it talks to.
  */
 export interface Store {
   readonly dialect: Dialect;
