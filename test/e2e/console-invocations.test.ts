@@ -8,7 +8,7 @@
 import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
+import { CHROMIUM, docsScreenshotDir, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
@@ -129,6 +129,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
         [okJob, 'OK', '50.0 ms', ''],
         [failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3'],
       ]);
+      await page.screenshot({ path: `${docsScreenshotDir()}invocations.png` });
 
       await page.getByTestId('outcome-filter').selectOption('fault');
       await poll(() => page.url()).toBe(`${fluoro.httpUrl}/service/email-worker?last=1h&outcome=fault`);

@@ -1,14 +1,3 @@
-/**
- * Sampling rules on the console's Settings page, in real headless Chromium (Debian's, driven by
- * playwright-core) against a real `fluoro up`, checked with the real `@aws-sdk/client-xray`:
- * what the form creates, edits and deletes is what the SDKs are served, and the counts the SDKs
- * report show beside each rule. Saves the Settings
- * screenshot the docs show (docs/screenshots/settings.png, with FLUORO_UPDATE_SCREENSHOTS=1).
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateGroupCommand,
   CreateSamplingRuleCommand,
@@ -17,16 +6,20 @@ import {
 } from '@aws-sdk/client-xray';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
+import {
+  CHROMIUM,
+  docsScreenshotDir,
+  hasChromium,
+  launchChromium,
+  lookDir,
+  poll,
+} from '../helpers/chromium.js';
 import { type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
 // The light screenshot is the docs' when refreshing them; the dark one is only for looking at.
-const LOOK = `${mkdtempSync(join(tmpdir(), 'fluoro-screenshots-'))}/`;
-const SHOTS =
-  process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1'
-    ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-    : LOOK;
+const LOOK = lookDir();
+const SHOTS = process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1' ? docsScreenshotDir() : LOOK;
 
 describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
   'sampling rules in the console',

@@ -5,25 +5,20 @@
  * screenshots the README shows (docs/screenshots/; Settings' is console-sampling.test.ts's).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSeconds } from '../../packages/console/src/model/time-range.js';
 import { sendBigTrace } from '../helpers/big-trace.js';
-import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
+import { CHROMIUM, docsScreenshotDir, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 import { startApp } from '../helpers/start-app.js';
 
 const APP = fileURLToPath(new URL('./apps/console-app.cjs', import.meta.url));
 // Screenshots go to a temporary folder; FLUORO_UPDATE_SCREENSHOTS=1 refreshes the README's in docs/screenshots/.
-const SHOTS =
-  process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1'
-    ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-    : `${mkdtempSync(join(tmpdir(), 'fluoro-screenshots-'))}/`;
+const SHOTS = docsScreenshotDir();
 const XSS = '<img src=x onerror=alert(1)>';
 const BIG = 50_000;
 

@@ -1,5 +1,8 @@
 /** Debian's headless Chromium, driven by playwright-core (no browser is ever downloaded). */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -36,3 +39,15 @@ export async function withChromium<T>(fn: (browser: Browser) => Promise<T>): Pro
 /** expect.poll with room for a loaded 2-core CI machine (its default gives up after 1 s). */
 export const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) =>
   expect.poll(fn, { timeout: opts.timeout ?? 20_000, interval: 50 });
+
+/** A new temporary folder for screenshots only looked at, ending in `/`. */
+export const lookDir = (): string => `${mkdtempSync(join(tmpdir(), 'fluoro-screenshots-'))}/`;
+
+/**
+ * Where a console test writes the screenshots the docs show: docs/screenshots/ with
+ * FLUORO_UPDATE_SCREENSHOTS=1 (which refreshes them), else a temporary folder.
+ */
+export const docsScreenshotDir = (): string =>
+  process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1'
+    ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+    : lookDir();
