@@ -136,6 +136,12 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
       await poll(rows).toEqual([[failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3']]);
       await page.getByTestId('outcome-filter').selectOption('error');
       await poll(() => page.getByTestId('invocation-count').textContent()).toBe('0 invocations');
+      await page.getByTestId('outcome-filter').selectOption('');
+      // The slow ones: only the failed job took 500 ms or more.
+      await page.getByTestId('min-duration-filter').selectOption('0.5');
+      await poll(() => page.url()).toBe(`${fluoro.httpUrl}/service/email-worker?last=1h&min=0.5`);
+      await poll(rows).toEqual([[failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3']]);
+      await page.getByTestId('min-duration-filter').selectOption('');
       await page.getByTestId('outcome-filter').selectOption('fault');
       await poll(rows).toEqual([[failedJob, 'Fault', '750 ms', 'job_id=mail-17 attempt=3']]);
 

@@ -161,6 +161,9 @@ describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBackin
       'b000000000000002',
     ]);
     expect((await get(`service=email-worker&${range}&outcome=error`)).body.segments).toEqual([]);
+    // The slow ones: the failed job took 750 ms, the others 100 ms.
+    const slow = await get(`service=email-worker&${range}&minDuration=0.5`);
+    expect(slow.body.segments.map((r) => [r.id, r.durationUs])).toEqual([['b000000000000001', 750_000]]);
     // Without start and end: the last hour, which holds them all.
     expect((await get('service=email-worker')).body.segments).toHaveLength(4);
   });
@@ -173,6 +176,8 @@ describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBackin
     [`service=x&limit=0`, /limit must be an integer from 1 to 1000/],
     [`service=x&limit=1001`, /limit must be an integer from 1 to 1000/],
     [`service=x&outcome=broken`, /outcome must be one of ok, error, fault, throttle/],
+    [`service=x&minDuration=-1`, /minDuration must be a number of seconds/],
+    [`service=x&minDuration=slow`, /minDuration must be a number of seconds/],
     [`service=x&before=nonsense`, /before must be a next cursor/],
   ])('answers %j with a 400 naming the parameter', async (query, message) => {
     const { status, body } = await get(query);

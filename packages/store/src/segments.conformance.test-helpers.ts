@@ -167,4 +167,28 @@ export function segmentsConformance(fresh: () => Promise<Store>, f: Fixture, t0:
     ]);
     expect((await s.findSegments({ ...range, service: 'worker', outcome: 'ok' })).segments).toEqual([]);
   });
+
+  it('findSegments: only those that took at least minDurationUs (finished ones), with the outcome filter too', async () => {
+    const s = await fresh();
+    const tid = f.traceId(t0);
+    const seg = (at: number, seconds: number | undefined, extra: Record<string, unknown> = {}) =>
+      f.ingested({
+        trace_id: tid,
+        id: f.entityId(),
+        name: 'slowish',
+        start_time: t0 + at,
+        ...(seconds === undefined ? { in_progress: true } : { end_time: t0 + at + seconds }),
+        ...extra,
+      });
+    await s.write([seg(1, 0.1), seg(2, 0.5), seg(3, 2.5, { fault: true }), seg(4, 0.75), seg(5, undefined)]);
+    const starts = async (q: Partial<SegmentQuery>) =>
+      (await s.findSegments({ ...range, service: 'slowish', ...q })).segments.map(
+        (r) => r.startUs / 1e6 - t0,
+      );
+    expect(await starts({})).toEqual([5, 4, 3, 2, 1]);
+    // At least: 500 ms is in, an unfinished one has no duration to compare.
+    expect(await starts({ minDurationUs: 500_000 })).toEqual([4, 3, 2]);
+    expect(await starts({ minDurationUs: 2_000_000 })).toEqual([3]);
+    expect(await starts({ minDurationUs: 500_000, outcome: 'ok' })).toEqual([4, 2]);
+  });
 }

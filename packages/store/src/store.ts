@@ -72,6 +72,8 @@ export interface SegmentQuery {
   limit: number;
   /** Only segments with this outcome (`toOutcome`: fault, then throttle, then error, else ok). */
   outcome?: SegmentOutcome;
+  /** Only segments that ended and took at least this long (end − start, µs): the slow ones. */
+  minDurationUs?: number;
   /** Resume after this segment, from the previous page's last row. */
   before?: SegmentCursor;
 }

@@ -307,7 +307,16 @@ export interface SegmentsPage {
 
 /** One page of a service's segments, newest first (`GET /api/segments`). Times in epoch milliseconds. */
 export async function getSegments(
-  q: { service: string; startMs: number; endMs: number; outcome?: string; before?: string; limit?: number },
+  q: {
+    service: string;
+    startMs: number;
+    endMs: number;
+    outcome?: string;
+    /** Seconds: only invocations that took at least this long. */
+    minDuration?: string;
+    before?: string;
+    limit?: number;
+  },
   signal?: AbortSignal,
 ): Promise<SegmentsPage> {
   const href = `/api/segments?${new URLSearchParams({
@@ -316,6 +325,7 @@ export async function getSegments(
     end: String(q.endMs / 1000),
     ...(q.limit ? { limit: String(q.limit) } : {}),
     ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.minDuration ? { minDuration: q.minDuration } : {}),
     ...(q.before ? { before: q.before } : {}),
   })}`;
   const res = await fetch(href, { headers: authHeaders(), ...(signal ? { signal } : {}) });

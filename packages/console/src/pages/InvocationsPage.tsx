@@ -10,6 +10,8 @@ import { Link, navigate, toHref } from '../router.js';
 import { rangeFromParams, rangeToParams } from './url-range.js';
 
 const OUTCOMES = ['fault', 'error', 'throttle', 'ok'] as const;
+/** The "slower than" choices, in seconds (the API's `minDuration`). */
+const SLOWER_THAN = ['0.1', '0.5', '1', '5', '30'] as const;
 const PAGE = 100;
 
 interface Results {
@@ -20,11 +22,13 @@ interface Results {
 /**
  * Every invocation of one service (`/service/:name`): its segments newest first, trace roots
  * or not (a worker job inside a request's trace too), each with its own outcome and duration
- * and a link to the trace at that segment. URL: the range (`last` or `from`/`to`) and `outcome`.
+ * and a link to the trace at that segment. URL: the range (`last` or `from`/`to`), `outcome`
+ * and `min` (seconds: only invocations that took at least this long).
  */
 export function InvocationsPage({ service, params }: { service: string; params: URLSearchParams }) {
   const spec = rangeFromParams(params);
   const outcome = params.get('outcome') ?? '';
+  const min = params.get('min') ?? '';
   const [refresh, setRefresh] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refresh re-resolves "last N" on purpose
   const range = useMemo(() => resolveRange(spec, Date.now()), [spec.last, spec.fromMs, spec.toMs, refresh]);
@@ -37,7 +41,7 @@ export function InvocationsPage({ service, params }: { service: string; params: 
     setLoading(true);
     setError(undefined);
     setResults(undefined);
-    getSegments({ service, ...range, outcome, limit: PAGE }, ac.signal)
+    getSegments({ service, ...range, outcome, minDuration: min, limit: PAGE }, ac.signal)
       .then((p) => setResults({ rows: p.segments, next: p.next }))
       .catch((e: unknown) => {
         if (!ac.signal.aborted) setError((e as Error).message);
@@ -46,13 +50,20 @@ export function InvocationsPage({ service, params }: { service: string; params: 
         if (!ac.signal.aborted) setLoading(false);
       });
     return () => ac.abort();
-  }, [service, range, outcome]);
+  }, [service, range, outcome, min]);
 
   const loadMore = async () => {
     if (!results?.next) return;
     setLoading(true);
     try {
-      const p = await getSegments({ service, ...range, outcome, limit: PAGE, before: results.next });
+      const p = await getSegments({
+        service,
+        ...range,
+        outcome,
+        minDuration: min,
+        limit: PAGE,
+        before: results.next,
+      });
       setResults({ rows: [...results.rows, ...p.segments], next: p.next });
     } catch (e) {
       setError((e as Error).message);
@@ -61,10 +72,11 @@ export function InvocationsPage({ service, params }: { service: string; params: 
     }
   };
 
-  const go = (next: { range?: RangeSpec; outcome?: string }) => {
+  const go = (next: { range?: RangeSpec; outcome?: string; min?: string }) => {
     const href = toHref(`/service/${encodeURIComponent(service)}`, {
       ...rangeToParams(next.range ?? spec),
       outcome: next.outcome ?? outcome,
+      min: next.min ?? min,
     });
     if (href === window.location.pathname + window.location.search) setRefresh((n) => n + 1);
     else navigate(href);
@@ -89,6 +101,22 @@ export function InvocationsPage({ service, params }: { service: string; params: 
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
                 {o}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Took at least{' '}
+          <select
+            aria-label="Took at least"
+            data-testid="min-duration-filter"
+            value={min}
+            onChange={(e) => go({ min: e.target.value })}
+          >
+            <option value="">any time</option>
+            {SLOWER_THAN.map((s) => (
+              <option key={s} value={s}>
+                {formatSeconds(Number(s))}
               </option>
             ))}
           </select>

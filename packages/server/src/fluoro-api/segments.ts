@@ -11,11 +11,12 @@ const DEFAULT_LIMIT = 100;
 const OUTCOMES: readonly SegmentOutcome[] = ['ok', 'error', 'fault', 'throttle'];
 
 /**
- * GET /api/segments?service=&start=&end=&limit=&outcome=&before= — every invocation of one
- * service: its segments (trace roots or not) that started in [start, end) (epoch seconds;
- * default the last hour), newest first, `limit` per page (default 100, at most 1000),
- * optionally of one outcome. `next` is the `before` of the following page, present while more
- * remain. Bad parameters are a 400 naming the parameter.
+ * GET /api/segments?service=&start=&end=&limit=&outcome=&minDuration=&before= — every
+ * invocation of one service: its segments (trace roots or not) that started in [start, end)
+ * (epoch seconds; default the last hour), newest first, `limit` per page (default 100, at most
+ * 1000), optionally of one outcome and only those that took at least `minDuration` seconds.
+ * `next` is the `before` of the following page, present while more remain. Bad parameters are
+ * a 400 naming the parameter.
  */
 export function getSegments(store: Store) {
   return async ({ url }: RequestContext) => {
@@ -29,6 +30,7 @@ export function getSegments(store: Store) {
     const outcome = q.get('outcome') || undefined;
     if (outcome !== undefined && !OUTCOMES.includes(outcome as SegmentOutcome))
       throw invalidRequest(`outcome must be one of ${OUTCOMES.join(', ')}`);
+    const minDuration = optionalDuration(q.get('minDuration'));
     const token = q.get('before') || undefined;
     const before = token === undefined ? undefined : fromCursor(token);
     const page = await store.findSegments({
@@ -37,6 +39,7 @@ export function getSegments(store: Store) {
       endUs: Math.round(endS * 1e6),
       limit,
       ...(outcome ? { outcome: outcome as SegmentOutcome } : {}),
+      ...(minDuration !== undefined ? { minDurationUs: Math.round(minDuration * 1e6) } : {}),
       ...(before ? { before } : {}),
     });
     const last = page.segments.at(-1);
@@ -84,6 +87,15 @@ function fromCursor(token: string): SegmentCursor {
     // fall through
   }
   throw invalidRequest('before must be a next cursor this server returned');
+}
+
+/** `minDuration`: seconds, as X-Ray's `duration` and `responsetime` filters count them. */
+function optionalDuration(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 86_400 * 365)
+    throw invalidRequest('minDuration must be a number of seconds, 0 or more');
+  return n;
 }
 
 function optionalLimit(v: string | null): number {

@@ -35,6 +35,10 @@ export function segmentsSql(q: SegmentQuery): Statement {
     where += ' AND outcome = ?';
     params.push(q.outcome);
   }
+  if (q.minDurationUs !== undefined) {
+    where += ' AND end_us IS NOT NULL AND end_us - start_us >= ?';
+    params.push(q.minDurationUs);
+  }
   if (q.before) {
     where += ' AND (start_us < ? OR (start_us = ? AND (trace_id < ? OR (trace_id = ? AND id < ?))))';
     const b = q.before;
