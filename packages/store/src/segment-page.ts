@@ -1,4 +1,4 @@
-import type { SegmentOutcome, SegmentPage } from './store.js';
+import type { SegmentOutcome, SegmentPage, SegmentQuery } from './store.js';
 
 /** Most segments one page may hold (the API's `limit` is capped to it too). */
 export const MAX_SEGMENT_PAGE = 1000;
@@ -19,6 +19,29 @@ export const SEGMENT_COLUMNS = [
   'http_status',
   'outcome',
 ] as const;
+
+/**
+ * The conditions both stores' segment queries apply to the newest version of each segment
+ * (outcome, minimum duration, the cursor), with `?` placeholders and their values in order.
+ */
+export function segmentFilters(q: SegmentQuery): { where: string; params: (string | number)[] } {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.outcome) {
+    clauses.push('outcome = ?');
+    params.push(q.outcome);
+  }
+  if (q.minDurationUs !== undefined) {
+    clauses.push('end_us IS NOT NULL AND end_us - start_us >= ?');
+    params.push(q.minDurationUs);
+  }
+  if (q.before) {
+    clauses.push('(start_us < ? OR (start_us = ? AND (trace_id < ? OR (trace_id = ? AND id < ?))))');
+    const b = q.before;
+    params.push(b.startUs, b.startUs, b.traceId, b.traceId, b.id);
+  }
+  return { where: clauses.length > 0 ? clauses.join(' AND ') : '1 = 1', params };
+}
 
 /**
  * A page from the `limit + 1` rows a store's segment query returned. Pure: DuckDB gives

@@ -1,4 +1,4 @@
-import { SEGMENT_COLUMNS } from '../segment-page.js';
+import { SEGMENT_COLUMNS, segmentFilters } from '../segment-page.js';
 import type { SegmentQuery } from '../store.js';
 import type { Statement } from './find-traces-sql.js';
 import type { SqlParam } from './sql-literal.js';
@@ -30,21 +30,8 @@ export function segmentsSql(q: SegmentQuery): Statement {
     q.endUs,
     q.service,
   ];
-  let where = '1';
-  if (q.outcome) {
-    where += ' AND outcome = ?';
-    params.push(q.outcome);
-  }
-  if (q.minDurationUs !== undefined) {
-    where += ' AND end_us IS NOT NULL AND end_us - start_us >= ?';
-    params.push(q.minDurationUs);
-  }
-  if (q.before) {
-    where += ' AND (start_us < ? OR (start_us = ? AND (trace_id < ? OR (trace_id = ? AND id < ?))))';
-    const b = q.before;
-    params.push(b.startUs, b.startUs, b.traceId, b.traceId, b.id);
-  }
-  params.push(q.limit + 1);
+  const { where, params: filterParams } = segmentFilters(q);
+  params.push(...filterParams, q.limit + 1);
   return {
     sql: `SELECT ${SEGMENT_COLUMNS.join(', ')} FROM (${inner}) WHERE ${where}
       ORDER BY start_us DESC, trace_id DESC, id DESC LIMIT ?`,

@@ -1,4 +1,4 @@
-import { SEGMENT_COLUMNS } from '../segment-page.js';
+import { SEGMENT_COLUMNS, segmentFilters } from '../segment-page.js';
 import type { SegmentQuery } from '../store.js';
 
 /**
@@ -14,21 +14,8 @@ export function segmentsSql(q: SegmentQuery): { sql: string; params: (string | n
       WHEN error OR (http_status >= 400 AND http_status < 500) THEN 'error'
       ELSE 'ok' END`;
   const params: (string | number)[] = [q.startUs, q.endUs, q.service];
-  let where = 'TRUE';
-  if (q.outcome) {
-    where += ' AND outcome = ?';
-    params.push(q.outcome);
-  }
-  if (q.minDurationUs !== undefined) {
-    where += ' AND end_us IS NOT NULL AND end_us - start_us >= ?';
-    params.push(q.minDurationUs);
-  }
-  if (q.before) {
-    where += ' AND (start_us < ? OR (start_us = ? AND (trace_id < ? OR (trace_id = ? AND id < ?))))';
-    const b = q.before;
-    params.push(b.startUs, b.startUs, b.traceId, b.traceId, b.id);
-  }
-  params.push(q.limit + 1);
+  const { where, params: filterParams } = segmentFilters(q);
+  params.push(...filterParams, q.limit + 1);
   return {
     sql: `WITH newest AS (
         SELECT trace_id, id, name, start_us, end_us, in_progress, error, fault, throttle,
