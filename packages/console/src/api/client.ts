@@ -330,7 +330,12 @@ export async function getSegments(
   })}`;
   const res = await fetch(href, { headers: authHeaders(), ...(signal ? { signal } : {}) });
   noteAuthStatus(res.status, res.headers.get('x-amzn-errortype'));
-  const json = (await res.json().catch(() => ({}))) as SegmentsPage & { message?: string };
+  // An error's body may be no JSON; an answer's must be (reading it fails when the search is
+  // aborted, which must reach the caller as such, not as an empty page).
+  const json = (await res.json().catch((e: unknown) => {
+    if (res.ok) throw e;
+    return {};
+  })) as SegmentsPage & { message?: string };
   if (!res.ok)
     throw new ApiError(
       res.status,

@@ -42,7 +42,10 @@ export function InvocationsPage({ service, params }: { service: string; params: 
     setError(undefined);
     setResults(undefined);
     getSegments({ service, ...range, outcome, minDuration: min, limit: PAGE }, ac.signal)
-      .then((p) => setResults({ rows: p.segments, next: p.next }))
+      .then((p) => {
+        // A search replaced by a newer one (another filter chosen) must not overwrite its results.
+        if (!ac.signal.aborted) setResults({ rows: p.segments, next: p.next });
+      })
       .catch((e: unknown) => {
         if (!ac.signal.aborted) setError((e as Error).message);
       })
