@@ -6,12 +6,8 @@
  */
 import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  findClickHouseServer,
-  startClickHouse,
-} from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
-import { requireOrSkip } from '../helpers/require-or-skip.js';
+import { type Backing, storeBackings } from '../helpers/store-backings.js';
 
 interface Row {
   traceId: string;
@@ -32,23 +28,7 @@ interface Answer {
   next?: string;
 }
 
-/** The same answers from each store: DuckDB, and a real clickhouse-server. */
-interface Backing {
-  args: string[];
-  dispose(): Promise<void>;
-}
-const STORES: [string, () => Promise<Backing>][] = [
-  ['DuckDB', async () => ({ args: [], dispose: async () => {} })],
-];
-if (requireOrSkip(findClickHouseServer() !== undefined, 'clickhouse-server')) {
-  STORES.push([
-    'ClickHouse',
-    async () => {
-      const ch = await startClickHouse();
-      return { args: ['--store', 'clickhouse', '--clickhouse-url', ch.url], dispose: () => ch.dispose() };
-    },
-  ]);
-}
+const STORES = storeBackings();
 
 describe.each(STORES)('GET /api/segments on fluoro up (%s)', (_store, openBacking) => {
   let fluoro: RunningFluoro;

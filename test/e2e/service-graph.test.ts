@@ -16,31 +16,11 @@ import {
   type Service,
 } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  findClickHouseServer,
-  startClickHouse,
-} from '../../packages/store/src/clickhouse/clickhouse-harness.test-helpers.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
-import { requireOrSkip } from '../helpers/require-or-skip.js';
 import { startApp } from '../helpers/start-app.js';
+import { type Backing, storeBackings } from '../helpers/store-backings.js';
 
-/** The same graph, from each store: DuckDB, and a real clickhouse-server. */
-interface Backing {
-  args: string[];
-  dispose(): Promise<void>;
-}
-const STORES: [string, () => Promise<Backing>][] = [
-  ['DuckDB', async () => ({ args: [], dispose: async () => {} })],
-];
-if (requireOrSkip(findClickHouseServer() !== undefined, 'clickhouse-server')) {
-  STORES.push([
-    'ClickHouse',
-    async () => {
-      const ch = await startClickHouse();
-      return { args: ['--store', 'clickhouse', '--clickhouse-url', ch.url], dispose: () => ch.dispose() };
-    },
-  ]);
-}
+const STORES = storeBackings();
 
 const APP = fileURLToPath(new URL('./apps/service-graph-app.cjs', import.meta.url));
 
