@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHROMIUM,
+  collectPageErrors,
   docsScreenshotDir,
   hasChromium,
   launchChromium,
@@ -47,12 +48,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
       await fluoro.xray().send(new CreateGroupCommand({ GroupName: 'failing', FilterExpression: 'fault' }));
       browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-      page.on('pageerror', (e) => pageErrors.push(String(e)));
-      page.on('console', (m) => {
-        // A 400 the page shows is expected; script errors are not.
-        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-          pageErrors.push(m.text());
-      });
+      collectPageErrors(page, pageErrors);
     }, 120_000);
 
     afterAll(async () => {

@@ -13,7 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
+import { CHROMIUM, collectPageErrors, hasChromium, launchChromium, poll } from '../helpers/chromium.js';
 import { eventually, type RunningFluoro, startFluoro } from '../helpers/fluoro-up.js';
 import { requireOrSkip } from '../helpers/require-or-skip.js';
 
@@ -97,11 +97,7 @@ describe.runIf(requireOrSkip(hasChromium(), `Chromium (${CHROMIUM})`))(
 
       browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-      page.on('pageerror', (e) => pageErrors.push(String(e)));
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-          pageErrors.push(m.text());
-      });
+      collectPageErrors(page, pageErrors);
       page.on('dialog', (d) => {
         dialogs.push(d.message());
         void d.dismiss();

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -51,3 +51,15 @@ export const docsScreenshotDir = (): string =>
   process.env['FLUORO_UPDATE_SCREENSHOTS'] === '1'
     ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
     : lookDir();
+
+/**
+ * Collects into `errors` what a console page must never show: uncaught exceptions and console
+ * errors, except the browser's own line for a response it got as an error (a 400 the page
+ * shows on purpose).
+ */
+export function collectPageErrors(page: Page, errors: string[]): void {
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+}
